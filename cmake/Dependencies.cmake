@@ -1,0 +1,25 @@
+# Every dependency comes from pkg-config; a missing one stops the configure step with
+# the Debian package that provides it, so a newcomer knows what to apt-get.
+find_package(PkgConfig)
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config not found: install the Debian package 'pkg-config'")
+endif()
+
+function(agentcast_require_module target module debian_package)
+  pkg_check_modules(${target} QUIET IMPORTED_TARGET ${module})
+  if(NOT ${target}_FOUND)
+    message(FATAL_ERROR "pkg-config module '${module}' not found: install the Debian package '${debian_package}'")
+  endif()
+endfunction()
+
+agentcast_require_module(GLIB glib-2.0>=2.74 libglib2.0-dev)
+agentcast_require_module(GIO gio-2.0 libglib2.0-dev)
+agentcast_require_module(GST gstreamer-1.0>=1.22 libgstreamer1.0-dev)
+agentcast_require_module(GST_APP gstreamer-app-1.0 libgstreamer-plugins-base1.0-dev)
+agentcast_require_module(GST_VIDEO gstreamer-video-1.0 libgstreamer-plugins-base1.0-dev)
+agentcast_require_module(CAIRO cairo libcairo2-dev)
+agentcast_require_module(PANGOCAIRO pangocairo libpango1.0-dev)
+agentcast_require_module(NLOHMANN_JSON nlohmann_json nlohmann-json3-dev)
+if(AGENTCAST_BUILD_TESTS)
+  agentcast_require_module(CPPUTEST cpputest libcpputest-dev)
+endif()

@@ -1,0 +1,111 @@
+#include "app/commands.hpp"
+
+#include "app/streaming_app.hpp"
+#include "board/board_description.hpp"
+#include "common/data_files.hpp"
+#include "common/log.hpp"
+#include "common/redact.hpp"
+#include "media/encoder_selection.hpp"
+#include "media/pipeline_plan.hpp"
+#include "media/tls_trust.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+namespace agentcast::app {
+namespace {
+
+struct LoadedConfig {
+  config::Config config;
+  std::string origin;  // the file, or "built-in defaults"
+  std::optional<std::filesystem::path> directory;
+};
+
+// An explicit --config must exist; the default path may be absent (then built-in defaults).
+LoadedConfig load_config(const Command& command) {
+  const std::string path = command.config_path.value_or(kDefaultConfigPath);
+  if (!command.config_path && !std::filesystem::exists(path)) {
+    return {config::Config{}, "built-in defaults (" + path + " does not exist)", std::nullopt};
+  }
+  return {config::load_file(path), path, std::filesystem::absolute(path).parent_path()};
+}
+
+// A configuration-level problem found while preparing: exit code 2 with its message.
+struct Prepared {
+  LoadedConfig loaded;
+  media::PipelinePlan plan;
+};
+
+Prepared prepare(const Command& command) {
+  LoadedConfig loaded = load_config(command);
+  const DataFiles files(loaded.directory);
+  media::PipelinePlan plan =
+      media::plan_pipeline(loaded.config, files, board::read_machine_facts(), media::probe_gst_element);
+  return {std::move(loaded), std::move(plan)};
+}
+
+template <typename Body>
+int with_config_errors(Body&& body) {
+  try {
+    return body();
+  } catch (const config::ConfigError& error) {
+    log::error(error.what());
+    return kExitUsage;
+  } catch (const media::EncoderError& error) {
+    log::error(error.what());
+    return kExitUsage;
+  } catch (const board::BoardError& error) {
+    log::error(error.what());
+    return kExitUsage;
+  } catch (const media::TlsTrustError& error) {
+    log::error(error.what());
+    return kExitUsage;
+  } catch (const media::TemplateError& error) {
+    log::error(error.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace
+
+int run_command(const Command& command) {
+  return with_config_errors([&] {
+    Prepared prepared = prepare(command);
+    const config::Config& config = prepared.loaded.config;
+    if (config.platform.kind != "rtmp") {
+      log::error(prepared.loaded.origin,
+                 ": platform.kind: \"retake\" is not available in this build yet; use \"rtmp\" with output.url");
+      return static_cast<int>(kExitUsage);
+    }
+    if (config.output.url.starts_with("rtmps://")) media::require_tls_backend();
+    std::optional<media::AdditionalTrust> trust;
+    if (config.tls.ca_file) trust.emplace(*config.tls.ca_file);
+    log::info("configuration: ", prepared.loaded.origin);
+    StreamingApp app(config, std::move(prepared.plan), config.output.url);
+    return app.run();
+  });
+}
+
+int probe_command(const Command& command) {
+  return with_config_errors([&] {
+    const Prepared prepared = prepare(command);
+    const auto& plan = prepared.plan;
+    const auto& config = prepared.loaded.config;
+    std::cout << "config:   " << prepared.loaded.origin << "\n";
+    std::cout << "board:    " << plan.board_name << " (" << plan.board_reason << ")\n";
+    if (!plan.board_notes.empty()) std::cout << "          " << plan.board_notes << "\n";
+    std::cout << "encoder:  " << plan.video_encoder.element << " (" << plan.video_encoder.reason << ")\n";
+    for (const auto& candidate : plan.video_encoder.considered) {
+      std::cout << "          " << candidate.element << ": " << candidate.verdict << "\n";
+    }
+    std::cout << "aac:      " << plan.aac_encoder.element << " (" << plan.aac_encoder.reason << ")\n";
+    const std::string url = config.platform.kind == "rtmp" ? redact_stream_url(config.output.url)
+                                                           : std::string("(from the retake.tv API at go-live)");
+    std::cout << "output:   " << url << "\n";
+    std::cout << "pipeline:\n" << plan.description << "\n";
+    std::cout << "          rtmp_sink location=" << url << "\n";
+    return static_cast<int>(kExitOk);
+  });
+}
+
+}  // namespace agentcast::app

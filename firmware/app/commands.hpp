@@ -1,0 +1,10 @@
+#pragma once
+// One function per command of the command line; each returns the process exit code.
+#include "app/cli.hpp"
+
+namespace agentcast::app {
+
+int run_command(const Command& command);
+int probe_command(const Command& command);
+
+}  // namespace agentcast::app

@@ -1,0 +1,237 @@
+#include "app/streaming_app.hpp"
+
+#include "app/cli.hpp"
+#include "common/log.hpp"
+#include "common/redact.hpp"
+
+#include <glib-unix.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+#include <unistd.h>
+
+namespace agentcast::app {
+namespace {
+
+constexpr guint kProgressCheckMs = 1000;
+// No byte reached the server for this long: the connection is wedged (rtmp2sink can stall
+// without posting an error), so restart it.
+constexpr gint64 kStallTimeoutUs = 10 * G_USEC_PER_SEC;
+// A stream that ran this long counts as healthy: the next failure starts the backoff afresh.
+constexpr gint64 kHealthyAfterUs = 30 * G_USEC_PER_SEC;
+// EOS must reach the server within this; the contract allows 5 s for the whole exit.
+constexpr guint kEosTimeoutMs = 3000;
+constexpr auto kHardExitAfter = std::chrono::milliseconds(4700);
+
+}  // namespace
+
+StreamingApp::StreamingApp(const config::Config& config, media::PipelinePlan plan, std::string location)
+    : config_(config),
+      plan_(std::move(plan)),
+      location_(std::move(location)),
+      redacted_location_(redact_stream_url(location_)),
+      loop_(g_main_loop_new(nullptr, FALSE)),
+      renderer_(config.video.width, config.video.height, config.scene.font),
+      feed_(config.video.fps),
+      presenter_(screen_, renderer_, feed_, config.video.fps),
+      log_follower_(config.scene.log_file, [this](std::string line) { screen_.append_log_line(std::move(line)); }),
+      backoff_(0.5, 2.0, 0.2) {
+  screen_.set_title(config.scene.title);
+}
+
+StreamingApp::~StreamingApp() { teardown_pipeline(); }
+
+int StreamingApp::run() {
+  auto on_stop_signal = [](gpointer self) -> gboolean {
+    static_cast<StreamingApp*>(self)->begin_shutdown("stop signal");
+    return G_SOURCE_CONTINUE;
+  };
+  sigterm_ = SourceId(g_unix_signal_add(SIGTERM, on_stop_signal, this));
+  sigint_ = SourceId(g_unix_signal_add(SIGINT, on_stop_signal, this));
+  sigusr1_ = SourceId(g_unix_signal_add(SIGUSR1, [](gpointer self) -> gboolean {
+    static_cast<StreamingApp*>(self)->write_thumbnail();
+    return G_SOURCE_CONTINUE;
+  }, this));
+
+  log::notice("agentcast ", AGENTCAST_VERSION, " on board ", plan_.board_name, ", encoder ", plan_.video_encoder.element,
+              ", ", config_.video.width, "x", config_.video.height, "@", config_.video.fps, " ", config_.video.bitrate_kbps,
+              " kbit/s, publishing to ", redacted_location_);
+  presenter_.start();
+  log_follower_.start();
+  start_pipeline();
+  progress_timer_ = SourceId(g_timeout_add(kProgressCheckMs, [](gpointer self) -> gboolean {
+    static_cast<StreamingApp*>(self)->watch_progress();
+    return G_SOURCE_CONTINUE;
+  }, this));
+
+  g_main_loop_run(loop_.get());
+
+  teardown_pipeline();
+  log::notice("stopped: ", feed_.frames_pushed(), " frames sent, ", feed_.frames_dropped(), " dropped, ",
+              presenter_.renders(), " scene renders, ", restarts_, " restarts");
+  return kExitOk;
+}
+
+void StreamingApp::start_pipeline() {
+  restart_timer_.reset();
+  set_status_label("CONNECTING", false);
+  try {
+    pipeline_ = std::make_unique<media::StreamPipeline>(
+        plan_.description, location_,
+        media::StreamPipeline::Events{
+            [this] { on_playing(); },
+            [this](const std::string& why) { on_failed(why); },
+            [this] { on_finished(); },
+        });
+  } catch (const media::PipelineError& error) {
+    on_failed(error.what());
+    return;
+  }
+  thumbnails_.attach(pipeline_->element("thumbnail_encoder"), pipeline_->element("thumbnail_sink"));
+  last_bytes_ = 0;
+  last_progress_us_ = g_get_monotonic_time();
+  streaming_ = false;
+  pipeline_->play();
+}
+
+void StreamingApp::teardown_pipeline() {
+  feed_.stop();
+  thumbnails_.detach();
+  pipeline_.reset();
+  streaming_ = false;
+}
+
+void StreamingApp::on_playing() {
+  GstElement* appsrc = pipeline_->element("scene_src");
+  const auto clock = pipeline_->clock();
+  if (appsrc == nullptr || !clock) {
+    on_failed("the pipeline has no scene_src element or no clock");
+    return;
+  }
+  feed_.start(appsrc, clock.get(), pipeline_->base_time());
+}
+
+void StreamingApp::on_failed(const std::string& why) {
+  if (stopping_) {
+    log::warning("while stopping: ", why);
+    quit();
+    return;
+  }
+  log::error("stream failed: ", why);
+  teardown_pipeline();
+  set_status_label("RECONNECTING", false);
+  schedule_restart();
+}
+
+void StreamingApp::on_finished() {
+  if (stopping_) {
+    log::info("end of stream reached the server");
+    quit();
+    return;
+  }
+  on_failed("the pipeline ended unexpectedly");
+}
+
+void StreamingApp::watch_progress() {
+  if (!pipeline_ || stopping_) return;
+  const gint64 now = g_get_monotonic_time();
+  const auto bytes = pipeline_->bytes_sent();
+  if (bytes && *bytes > last_bytes_) {
+    last_bytes_ = *bytes;
+    last_progress_us_ = now;
+    if (!streaming_) {
+      streaming_ = true;
+      streaming_since_us_ = now;
+      log::notice("streaming to ", redacted_location_);
+      set_status_label("LIVE", true);
+    }
+  }
+  if (streaming_ && now - streaming_since_us_ > kHealthyAfterUs) backoff_.reset();
+  if (now - last_progress_us_ > kStallTimeoutUs) {
+    on_failed(streaming_ ? "no data reached the server for 10 s (connection stalled)"
+                         : "could not start publishing within 10 s");
+  }
+}
+
+void StreamingApp::schedule_restart() {
+  const double delay = backoff_.next_delay(g_random_double());
+  ++restarts_;
+  log::info("restarting the stream in ", static_cast<int>(delay * 1000), " ms (attempt ", backoff_.attempts(), ")");
+  restart_timer_ = SourceId(g_timeout_add(static_cast<guint>(delay * 1000), [](gpointer self) -> gboolean {
+    auto* app = static_cast<StreamingApp*>(self);
+    app->restart_timer_.release();
+    app->start_pipeline();
+    return G_SOURCE_REMOVE;
+  }, this));
+}
+
+void StreamingApp::begin_shutdown(const char* signal_name) {
+  if (stopping_) {
+    log::warning("second ", signal_name, ": stopping now");
+    quit();
+    return;
+  }
+  stopping_ = true;
+  log::notice(signal_name, " received: ending the stream");
+  // Last resort if a teardown step hangs (a dead socket can block a state change): the
+  // contract promises exit within 5 s.
+  std::thread([] {
+    std::this_thread::sleep_for(kHardExitAfter);
+    log::error("shutdown did not finish in time; exiting");
+    _exit(kExitOk);
+  }).detach();
+  restart_timer_.reset();
+  if (!pipeline_ || !streaming_) {
+    quit();
+    return;
+  }
+  feed_.stop();
+  pipeline_->finish();
+  shutdown_timer_ = SourceId(g_timeout_add(kEosTimeoutMs, [](gpointer self) -> gboolean {
+    auto* app = static_cast<StreamingApp*>(self);
+    app->shutdown_timer_.release();
+    log::warning("end of stream did not reach the server within ", kEosTimeoutMs, " ms");
+    app->quit();
+    return G_SOURCE_REMOVE;
+  }, this));
+}
+
+void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }
+
+void StreamingApp::write_thumbnail() {
+  const std::string path = config_.thumbnail.path;
+  thumbnails_.request([path](std::optional<media::Thumbnail> thumbnail, const std::string& why) {
+    if (!thumbnail) {
+      log::warning("thumbnail: ", why);
+      return;
+    }
+    GObjectPtr<GFile> file(g_file_new_for_path(path.c_str()));
+    GBytesPtr bytes(g_bytes_new(thumbnail->jpeg.data(), thumbnail->jpeg.size()));
+    log::debug("thumbnail: writing ", thumbnail->jpeg.size(), " bytes");
+    // Written next to the target and renamed over it, asynchronously: a reader never sees half
+    // a JPEG and the loop never waits on the disk.
+    g_file_replace_contents_bytes_async(
+        file.get(), bytes.get(), nullptr, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, nullptr,
+        [](GObject* source, GAsyncResult* result, gpointer) {
+          GError* raw_error = nullptr;
+          GCharPtr where(g_file_get_path(G_FILE(source)));
+          if (g_file_replace_contents_finish(G_FILE(source), result, nullptr, &raw_error)) {
+            log::info("thumbnail written to ", where.get());
+          } else {
+            GErrorPtr error(raw_error);
+            log::warning("thumbnail: cannot write ", where.get(), ": ", error->message);
+          }
+        },
+        nullptr);
+  });
+}
+
+void StreamingApp::set_status_label(const char* label, bool live) {
+  state::StreamStatus status = screen_.status();
+  status.label = label;
+  status.live = live;
+  screen_.set_status(std::move(status));
+}
+
+}  // namespace agentcast::app

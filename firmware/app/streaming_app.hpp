@@ -1,0 +1,76 @@
+#pragma once
+// The main job: one GLib main loop that owns the scene, the pipeline and its supervision,
+// the log follower, thumbnails and signal handling. Nothing here blocks the loop.
+#include "app/retry_backoff.hpp"
+#include "common/handles.hpp"
+#include "config/config.hpp"
+#include "media/pipeline_plan.hpp"
+#include "media/scene_presenter.hpp"
+#include "media/scene_renderer.hpp"
+#include "media/stream_pipeline.hpp"
+#include "media/thumbnail_tap.hpp"
+#include "media/video_feed.hpp"
+#include "sources/log_follower.hpp"
+#include "state/screen_state.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace agentcast::app {
+
+class StreamingApp {
+ public:
+  // `location` is the full publishing URL including the key; it is only ever logged redacted.
+  StreamingApp(const config::Config& config, media::PipelinePlan plan, std::string location);
+  ~StreamingApp();
+  StreamingApp(const StreamingApp&) = delete;
+  StreamingApp& operator=(const StreamingApp&) = delete;
+
+  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  int run();
+
+ private:
+  void start_pipeline();
+  void teardown_pipeline();
+  void on_playing();
+  void on_failed(const std::string& why);
+  void on_finished();
+  void watch_progress();
+  void schedule_restart();
+  void begin_shutdown(const char* signal_name);
+  void quit();
+  void write_thumbnail();
+  void set_status_label(const char* label, bool live);
+
+  const config::Config& config_;
+  media::PipelinePlan plan_;
+  std::string location_;
+  std::string redacted_location_;
+
+  GMainLoopPtr loop_;
+  state::ScreenState screen_;
+  media::SceneRenderer renderer_;
+  media::VideoFeed feed_;
+  media::ScenePresenter presenter_;
+  media::ThumbnailTap thumbnails_;
+  sources::LogFollower log_follower_;
+  std::unique_ptr<media::StreamPipeline> pipeline_;
+  RetryBackoff backoff_;
+
+  bool stopping_ = false;
+  bool streaming_ = false;
+  std::uint64_t last_bytes_ = 0;
+  gint64 last_progress_us_ = 0;
+  gint64 streaming_since_us_ = 0;
+  int restarts_ = 0;
+
+  SourceId progress_timer_;
+  SourceId restart_timer_;
+  SourceId shutdown_timer_;
+  SourceId sigterm_;
+  SourceId sigint_;
+  SourceId sigusr1_;
+};
+
+}  // namespace agentcast::app

@@ -1,0 +1,150 @@
+#include "board/board_description.hpp"
+
+#include <glib.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace agentcast::board {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> string_list(const json& object, const char* key, std::string_view origin) {
+  if (!object.contains(key)) return {};
+  const json& value = object.at(key);
+  if (!value.is_array()) throw BoardError(std::string(origin) + ": " + key + ": expected an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    if (!item.is_string()) throw BoardError(std::string(origin) + ": " + key + ": expected an array of strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string text_field(const json& object, const char* key, std::string_view origin, bool required) {
+  if (!object.contains(key)) {
+    if (required) throw BoardError(std::string(origin) + ": " + key + ": missing");
+    return {};
+  }
+  if (!object.at(key).is_string()) throw BoardError(std::string(origin) + ": " + key + ": expected a string");
+  return object.at(key).get<std::string>();
+}
+
+std::string read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream content;
+  content << in.rdbuf();
+  std::string text = content.str();
+  // The device-tree model is NUL-terminated.
+  text = text.substr(0, text.find('\0'));
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+bool conditions_hold(const BoardDescription& board, const MachineFacts& facts) {
+  const bool arch_ok = board.architectures.empty() ||
+                       std::find(board.architectures.begin(), board.architectures.end(), facts.architecture) !=
+                           board.architectures.end();
+  const bool paths_ok = std::all_of(board.required_paths.begin(), board.required_paths.end(),
+                                    [&](const std::string& path) { return facts.path_exists(path); });
+  return arch_ok && paths_ok;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
+BoardDescription parse_description(std::string_view json_text, std::string_view origin) {
+  json document;
+  try {
+    document = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::parse_error& error) {
+    throw BoardError(std::string(origin) + ": invalid JSON: " + error.what());
+  }
+  if (!document.is_object()) throw BoardError(std::string(origin) + ": expected an object");
+  BoardDescription board;
+  board.name = text_field(document, "name", origin, true);
+  board.description = text_field(document, "description", origin, false);
+  board.notes = text_field(document, "notes", origin, false);
+  board.encoders = string_list(document, "encoders", origin);
+  if (board.encoders.empty()) throw BoardError(std::string(origin) + ": encoders: expected at least one encoder");
+  if (document.contains("detect")) {
+    const json& detect = document.at("detect");
+    if (!detect.is_object()) throw BoardError(std::string(origin) + ": detect: expected an object");
+    board.device_tree_models = string_list(detect, "device_tree_model", origin);
+    board.architectures = string_list(detect, "arch", origin);
+    board.required_paths = string_list(detect, "paths", origin);
+  }
+  return board;
+}
+
+std::vector<BoardDescription> load_all(const DataFiles& files) {
+  std::vector<BoardDescription> boards;
+  for (const auto& name : files.list("board", ".json")) {
+    const auto file = files.read("board/" + name + ".json");
+    if (!file) continue;
+    boards.push_back(parse_description(file->content, file->origin));
+    if (boards.back().name != name) {
+      throw BoardError(file->origin + ": name: \"" + boards.back().name + "\" does not match the file name");
+    }
+  }
+  return boards;
+}
+
+const BoardDescription* find_by_name(std::span<const BoardDescription> boards, std::string_view name) {
+  const auto it = std::find_if(boards.begin(), boards.end(), [&](const auto& board) { return board.name == name; });
+  return it == boards.end() ? nullptr : &*it;
+}
+
+MachineFacts read_machine_facts() {
+  MachineFacts facts;
+  facts.device_tree_model = read_small_file("/proc/device-tree/model");
+  if (facts.device_tree_model.empty()) facts.device_tree_model = read_small_file("/sys/firmware/devicetree/base/model");
+  utsname names{};
+  if (uname(&names) == 0) facts.architecture = names.machine;
+  facts.path_exists = [](const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::exists(path, ec);
+  };
+  return facts;
+}
+
+Detection detect(std::span<const BoardDescription> boards, const MachineFacts& facts) {
+  if (!facts.device_tree_model.empty()) {
+    for (const auto& board : boards) {
+      for (const auto& pattern : board.device_tree_models) {
+        if (facts.device_tree_model.find(pattern) != std::string::npos && conditions_hold(board, facts)) {
+          return {&board, "device-tree model \"" + facts.device_tree_model + "\" contains \"" + pattern + "\""};
+        }
+      }
+    }
+  }
+  for (const auto& board : boards) {
+    if (board.device_tree_models.empty() && !board.is_fallback() && conditions_hold(board, facts)) {
+      std::string reason = "architecture " + facts.architecture;
+      if (!board.required_paths.empty()) reason += " with " + join(board.required_paths);
+      return {&board, reason};
+    }
+  }
+  for (const auto& board : boards) {
+    if (board.is_fallback()) {
+      std::string reason = "no specific board matched (";
+      reason += facts.device_tree_model.empty() ? "no device-tree model" : "device-tree model \"" + facts.device_tree_model + "\"";
+      reason += ", architecture " + facts.architecture + ")";
+      return {&board, reason};
+    }
+  }
+  return {nullptr, "no board description matched and none is a fallback"};
+}
+
+}  // namespace agentcast::board

@@ -1,0 +1,56 @@
+#pragma once
+// Board descriptions (board/*.json): how to recognise a board and which H.264 encoders it has,
+// in order of preference.
+#include "common/data_files.hpp"
+
+#include <functional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentcast::board {
+
+struct BoardDescription {
+  std::string name;
+  std::string description;
+  std::string notes;
+  std::vector<std::string> device_tree_models;  // any substring match of the device-tree model
+  std::vector<std::string> architectures;       // all conditions present must hold
+  std::vector<std::string> required_paths;
+  std::vector<std::string> encoders;
+
+  bool is_fallback() const { return device_tree_models.empty() && architectures.empty() && required_paths.empty(); }
+};
+
+class BoardError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+BoardDescription parse_description(std::string_view json_text, std::string_view origin);
+
+// Every description under board/ (built-in, or overridden next to the config file).
+std::vector<BoardDescription> load_all(const DataFiles& files);
+
+const BoardDescription* find_by_name(std::span<const BoardDescription> boards, std::string_view name);
+
+// What detection looks at, gathered once so that detection itself is a pure function.
+struct MachineFacts {
+  std::string device_tree_model;  // empty when the machine has no device tree
+  std::string architecture;       // uname -m
+  std::function<bool(const std::string&)> path_exists;
+};
+
+MachineFacts read_machine_facts();
+
+struct Detection {
+  const BoardDescription* board = nullptr;
+  std::string reason;
+};
+
+// Device-tree matches win, then boards whose other conditions hold, then the fallback.
+Detection detect(std::span<const BoardDescription> boards, const MachineFacts& facts);
+
+}  // namespace agentcast::board

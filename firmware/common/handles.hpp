@@ -1,0 +1,74 @@
+#pragma once
+// Owning handles for the C objects we hold: each pointer is released exactly once, by the
+// deleter that matches how it was obtained.
+#include <gst/gst.h>
+
+#include <memory>
+#include <utility>
+
+namespace agentcast {
+
+struct GObjectUnref {
+  void operator()(gpointer object) const { g_object_unref(object); }
+};
+struct GstObjectUnref {
+  void operator()(gpointer object) const { gst_object_unref(object); }
+};
+struct GstMiniObjectUnref {
+  void operator()(gpointer object) const { gst_mini_object_unref(GST_MINI_OBJECT_CAST(object)); }
+};
+struct GFree {
+  void operator()(gpointer memory) const { g_free(memory); }
+};
+struct GErrorFree {
+  void operator()(GError* error) const { g_error_free(error); }
+};
+struct GMainLoopUnref {
+  void operator()(GMainLoop* loop) const { g_main_loop_unref(loop); }
+};
+struct GBytesUnref {
+  void operator()(GBytes* bytes) const { g_bytes_unref(bytes); }
+};
+
+template <typename T>
+using GObjectPtr = std::unique_ptr<T, GObjectUnref>;
+template <typename T>
+using GstObjectPtr = std::unique_ptr<T, GstObjectUnref>;
+using GstElementPtr = GstObjectPtr<GstElement>;
+using GstBufferPtr = std::unique_ptr<GstBuffer, GstMiniObjectUnref>;
+using GstSamplePtr = std::unique_ptr<GstSample, GstMiniObjectUnref>;
+using GstMessagePtr = std::unique_ptr<GstMessage, GstMiniObjectUnref>;
+using GCharPtr = std::unique_ptr<gchar, GFree>;
+using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
+using GMainLoopPtr = std::unique_ptr<GMainLoop, GMainLoopUnref>;
+using GBytesPtr = std::unique_ptr<GBytes, GBytesUnref>;
+
+// A GLib source id removed when the owner goes away, so no callback outlives its object.
+class SourceId {
+ public:
+  SourceId() = default;
+  explicit SourceId(guint id) : id_(id) {}
+  SourceId(const SourceId&) = delete;
+  SourceId& operator=(const SourceId&) = delete;
+  SourceId(SourceId&& other) noexcept : id_(std::exchange(other.id_, 0)) {}
+  SourceId& operator=(SourceId&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = std::exchange(other.id_, 0);
+    }
+    return *this;
+  }
+  ~SourceId() { reset(); }
+
+  void reset() {
+    if (id_ != 0) g_source_remove(std::exchange(id_, 0));
+  }
+  // For a callback that returned G_SOURCE_REMOVE: the id is already gone, forget it.
+  void release() { id_ = 0; }
+  explicit operator bool() const { return id_ != 0; }
+
+ private:
+  guint id_ = 0;
+};
+
+}  // namespace agentcast

@@ -1,0 +1,99 @@
+#pragma once
+// The configuration file of the interface contract (docs/product.md): every key optional,
+// an unknown key or a wrong type is an error that names it.
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace agentcast::config {
+
+struct Platform {
+  std::string kind = "retake";  // "retake" (the API decides the URL) or "rtmp" (output.url)
+  std::string api_base = "https://retake.tv/api/v1";
+  std::string skill_url = "https://retake.tv/skill.json";
+  std::string credentials = "~/.config/retake/credentials.json";
+};
+
+struct Output {
+  std::string url = "rtmp://127.0.0.1/live/demo";
+};
+
+struct Tls {
+  std::optional<std::string> ca_file;  // extra trust anchors for HTTPS and RTMPS
+};
+
+struct Video {
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 1500;
+  double keyframe_interval_s = 2;
+  std::string encoder = "auto";
+
+  int keyframe_interval_frames() const;
+};
+
+struct Audio {
+  std::string source = "silence";  // "silence" or "alsa"
+  std::string device = "default";
+  int bitrate_kbps = 128;
+  int rate = 44100;
+  int channels = 2;
+};
+
+struct Scene {
+  std::string title;
+  std::string log_file = "/tmp/stream.log";
+  std::string font = "Monospace 14";
+};
+
+struct Thumbnail {
+  double interval_s = 180;
+  int width = 0;   // 0: the video's size
+  int height = 0;
+  std::string path = "/tmp/agentcast-thumbnail.jpg";  // where SIGUSR1 writes the current picture
+};
+
+struct Chat {
+  double poll_active_s = 2.5;
+  double poll_quiet_s = 8;
+};
+
+struct Board {
+  std::string name = "auto";  // "auto", a description in board/, or "none"
+};
+
+struct Config {
+  Platform platform;
+  Output output;
+  Tls tls;
+  Video video;
+  Audio audio;
+  Scene scene;
+  Thumbnail thumbnail;
+  Chat chat;
+  Board board;
+
+  int thumbnail_width() const { return thumbnail.width > 0 ? thumbnail.width : video.width; }
+  int thumbnail_height() const { return thumbnail.height > 0 ? thumbnail.height : video.height; }
+};
+
+// A configuration problem; what() is the full message: "<file>: video.fps: expected an integer"
+// or "<file>:3:14: invalid JSON: ...".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// `source_name` names the text in messages (normally the file path).
+Config parse(std::string_view json_text, std::string_view source_name);
+
+// Reads and parses a file; a missing or unreadable file is a ConfigError.
+Config load_file(const std::string& path);
+
+// Video encoders with a pipeline fragment; "auto" picks from the board's list.
+bool is_known_encoder(std::string_view name);
+std::string_view known_encoders_text();
+
+}  // namespace agentcast::config

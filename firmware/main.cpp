@@ -1,0 +1,45 @@
+// agentcast: keeps an AI agent live on retake.tv or any RTMP(S) server.
+#include "app/cli.hpp"
+#include "app/commands.hpp"
+#include "common/log.hpp"
+
+#include <gst/gst.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+  using namespace agentcast;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  app::Command command;
+  try {
+    command = app::parse_command_line(args);
+  } catch (const app::UsageError& error) {
+    std::cerr << "agentcast: " << error.what() << "\n\n" << app::usage_text();
+    return app::kExitUsage;
+  }
+
+  switch (command.kind) {
+    case app::Command::Kind::help:
+      std::cout << app::usage_text();
+      return app::kExitOk;
+    case app::Command::Kind::version:
+      std::cout << "agentcast " << AGENTCAST_VERSION << " (GStreamer " << GST_VERSION_MAJOR << "." << GST_VERSION_MINOR
+                << "." << GST_VERSION_MICRO << ")\n";
+      return app::kExitOk;
+    default:
+      break;
+  }
+
+  gst_init(nullptr, nullptr);
+  switch (command.kind) {
+    case app::Command::Kind::run:
+      return app::run_command(command);
+    case app::Command::Kind::probe:
+      return app::probe_command(command);
+    default:
+      log::error("this command is not available in this build yet");
+      return app::kExitFailure;
+  }
+}

@@ -1,0 +1,61 @@
+#pragma once
+// One GStreamer pipeline built from a PipelinePlan's description, publishing to one RTMP(S)
+// location. It reports what happens on its bus through Events on the main loop; deciding
+// what to do about it (restart, give up, shut down) is the owner's job.
+#include "common/handles.hpp"
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace agentcast::media {
+
+class PipelineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class StreamPipeline {
+ public:
+  struct Events {
+    std::function<void()> playing;                        // the pipeline reached PLAYING
+    std::function<void(const std::string& why)> failed;   // an error; the message is safe to log
+    std::function<void()> finished;                       // EOS went through to the sink
+  };
+
+  // Parses `description` and sets `location` on rtmp_sink. Throws PipelineError; no message
+  // ever contains the stream key.
+  StreamPipeline(const std::string& description, const std::string& location, Events events);
+  ~StreamPipeline();
+  StreamPipeline(const StreamPipeline&) = delete;
+  StreamPipeline& operator=(const StreamPipeline&) = delete;
+
+  void play();
+  // Sends EOS from every source; Events::finished follows once it reached the sink.
+  void finish();
+
+  GstElement* element(const char* name) const;  // borrowed; valid while this object lives
+  GstClockTime base_time() const;
+  GstObjectPtr<GstClock> clock() const;
+
+  // Bytes rtmp2sink has written to the connection so far (nullopt before it connects).
+  std::optional<std::uint64_t> bytes_sent() const;
+
+ private:
+  static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
+  void handle(GstMessage* message);
+  std::string describe_error(GstMessage* message) const;
+
+  GstElementPtr pipeline_;
+  GstElementPtr rtmp_sink_;
+  std::string key_;  // scrubbed from every message we pass on
+  Events events_;
+  guint bus_watch_ = 0;
+  bool playing_reported_ = false;
+};
+
+}  // namespace agentcast::media

@@ -1,0 +1,114 @@
+#include "media/thumbnail_tap.hpp"
+
+#include "common/main_thread.hpp"
+
+#include <gst/app/gstappsink.h>
+
+#include <atomic>
+
+namespace agentcast::media {
+
+struct ThumbnailTap::Gate {
+  std::atomic<int> frames_wanted{0};
+  std::weak_ptr<Waiting> waiting;
+};
+
+struct ThumbnailTap::Waiting {
+  std::vector<Done> callbacks;
+  SourceId timeout;
+};
+
+ThumbnailTap::ThumbnailTap(unsigned timeout_ms)
+    : timeout_ms_(timeout_ms), gate_(std::make_shared<Gate>()), waiting_(std::make_shared<Waiting>()) {
+  gate_->waiting = waiting_;
+}
+
+ThumbnailTap::~ThumbnailTap() {
+  detach();
+  waiting_->callbacks.clear();
+}
+
+GstPadProbeReturn ThumbnailTap::on_frame(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpointer data) {
+  auto& gate = *static_cast<std::shared_ptr<Gate>*>(data);
+  int wanted = gate->frames_wanted.load();
+  while (wanted > 0) {
+    if (gate->frames_wanted.compare_exchange_weak(wanted, wanted - 1)) return GST_PAD_PROBE_OK;
+  }
+  return GST_PAD_PROBE_DROP;
+}
+
+GstFlowReturn ThumbnailTap::on_sample(GstElement* sink, gpointer data) {
+  GstSamplePtr sample(gst_app_sink_pull_sample(GST_APP_SINK(sink)));
+  if (!sample) return GST_FLOW_OK;
+  Thumbnail thumbnail;
+  if (GstCaps* caps = gst_sample_get_caps(sample.get())) {
+    const GstStructure* structure = gst_caps_get_structure(caps, 0);
+    gst_structure_get_int(structure, "width", &thumbnail.width);
+    gst_structure_get_int(structure, "height", &thumbnail.height);
+  }
+  GstBuffer* buffer = gst_sample_get_buffer(sample.get());
+  GstMapInfo map;
+  if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_OK;
+  thumbnail.jpeg.assign(reinterpret_cast<const char*>(map.data), map.size);
+  gst_buffer_unmap(buffer, &map);
+
+  std::weak_ptr<Waiting> waiting = (*static_cast<std::shared_ptr<Gate>*>(data))->waiting;
+  post_to_main_loop([waiting, thumbnail = std::move(thumbnail)]() mutable {
+    auto alive = waiting.lock();
+    if (!alive || alive->callbacks.empty()) return;
+    auto callbacks = std::move(alive->callbacks);
+    alive->callbacks.clear();
+    alive->timeout.reset();
+    for (auto& done : callbacks) done(thumbnail, {});
+  });
+  return GST_FLOW_OK;
+}
+
+void ThumbnailTap::attach(GstElement* encoder, GstElement* sink) {
+  detach();
+  probed_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
+  probe_id_ = gst_pad_add_probe(probed_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame,
+                                new std::shared_ptr<Gate>(gate_),
+                                [](gpointer data) { delete static_cast<std::shared_ptr<Gate>*>(data); });
+  sink_.reset(GST_ELEMENT(gst_object_ref(sink)));
+  g_object_set(sink, "emit-signals", TRUE, nullptr);
+  sample_handler_ = g_signal_connect_data(sink, "new-sample", G_CALLBACK(on_sample), new std::shared_ptr<Gate>(gate_),
+                                          [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<Gate>*>(data); },
+                                          GConnectFlags{});
+  // A request made while no pipeline was attached is served by the new one.
+  if (!waiting_->callbacks.empty()) gate_->frames_wanted = 1;
+}
+
+void ThumbnailTap::detach() {
+  if (probed_pad_) {
+    gst_pad_remove_probe(probed_pad_.get(), probe_id_);
+    probed_pad_.reset();
+  }
+  if (sink_) {
+    g_signal_handler_disconnect(sink_.get(), sample_handler_);
+    sink_.reset();
+  }
+  gate_->frames_wanted = 0;
+}
+
+void ThumbnailTap::request(Done done) {
+  waiting_->callbacks.push_back(std::move(done));
+  if (waiting_->callbacks.size() > 1) return;  // one frame serves every caller waiting for it
+  gate_->frames_wanted = 1;
+  waiting_->timeout = SourceId(g_timeout_add(timeout_ms_, [](gpointer data) -> gboolean {
+    auto* self = static_cast<ThumbnailTap*>(data);
+    self->waiting_->timeout.release();
+    self->gate_->frames_wanted = 0;
+    self->deliver(std::nullopt, "no frame reached the thumbnail branch in time (is the pipeline running?)");
+    return G_SOURCE_REMOVE;
+  }, this));
+}
+
+void ThumbnailTap::deliver(std::optional<Thumbnail> thumbnail, const std::string& error) {
+  auto callbacks = std::move(waiting_->callbacks);
+  waiting_->callbacks.clear();
+  waiting_->timeout.reset();
+  for (auto& done : callbacks) done(thumbnail, error);
+}
+
+}  // namespace agentcast::media
