@@ -2,7 +2,7 @@
 
 #include "common/paths.hpp"
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -27,7 +27,7 @@ class Section {
  public:
   Section(const json& object, std::string path, std::string_view source)
       : object_(object), path_(std::move(path)), source_(source) {
-    if (!object_.is_object()) fail(path_, "expected an object");
+    if (!object_.is_object()) fail(path_.empty() ? "(top level)" : path_, "expected an object");
   }
 
   Section child(std::string_view key) {
@@ -102,14 +102,28 @@ void require(bool ok, const Section& section, std::string_view key, std::string_
   if (!ok) section.fail(section.key_path(key), what);
 }
 
+// Plain http:// is allowed only where the traffic cannot leave the machine: "localhost" or an
+// IP literal in 127.0.0.0/8 or ::1 ("127.0.0.1.example.com" is a public name, not loopback).
 bool is_loopback_http(std::string_view url) {
   constexpr std::string_view prefix = "http://";
   if (!url.starts_with(prefix)) return false;
-  std::string_view host = url.substr(prefix.size());
-  host = host.substr(0, host.find_first_of("/?#"));
-  if (host.starts_with("[")) return host.starts_with("[::1]");
-  host = host.substr(0, host.find(':'));
-  return host == "localhost" || host.starts_with("127.");
+  std::string_view authority = url.substr(prefix.size());
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) return false;
+  std::string host;
+  if (authority.starts_with("[")) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host = std::string(authority.substr(1, close - 1));
+  } else {
+    host = std::string(authority.substr(0, authority.find(':')));
+  }
+  if (host == "localhost") return true;
+  GInetAddress* address = g_inet_address_new_from_string(host.c_str());
+  if (address == nullptr) return false;
+  const bool loopback = g_inet_address_get_is_loopback(address);
+  g_object_unref(address);
+  return loopback;
 }
 
 void read_platform(Section section, Platform& out) {

@@ -68,7 +68,15 @@ void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_tim
     shared_->appsrc.reset(GST_ELEMENT(gst_object_ref(appsrc)));
     shared_->base_time = base_time;
   }
-  tick_ = gst_clock_new_periodic_id(clock, base_time, shared_->duration);
+  // Start on the frame grid at the next frame from now: a live source does not catch up on
+  // frames it was not around for (that would be a burst of stale frames).
+  const GstClockTime now = gst_clock_get_time(clock);
+  GstClockTime first = base_time;
+  if (now > base_time) {
+    const GstClockTime frames = (now - base_time + shared_->duration - 1) / shared_->duration;
+    first = base_time + frames * shared_->duration;
+  }
+  tick_ = gst_clock_new_periodic_id(clock, first, shared_->duration);
   // The clock thread keeps its own reference to the shared state until the id is freed.
   gst_clock_id_wait_async(tick_, on_tick, new std::shared_ptr<Shared>(shared_), release_shared);
 }

@@ -1,0 +1,55 @@
+#include "app/cli.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace agentcast::app;
+
+namespace {
+std::string usage_error(const std::vector<std::string>& args) {
+  try {
+    parse_command_line(args);
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_GROUP(Cli){};
+
+TEST(Cli, RunWithConfig) {
+  const auto command = parse_command_line({"run", "--config", "/tmp/a.json"});
+  CHECK(command.kind == Command::Kind::run);
+  STRCMP_EQUAL("/tmp/a.json", command.config_path->c_str());
+}
+
+TEST(Cli, ConfigMayComeBeforeTheCommandOrWithEquals) {
+  const auto command = parse_command_line({"--config=/tmp/b.json", "probe"});
+  CHECK(command.kind == Command::Kind::probe);
+  STRCMP_EQUAL("/tmp/b.json", command.config_path->c_str());
+}
+
+TEST(Cli, DefaultConfigWhenNotGiven) {
+  CHECK_FALSE(parse_command_line({"run"}).config_path.has_value());
+}
+
+TEST(Cli, VersionAndHelpWinOverEverything) {
+  CHECK(parse_command_line({"run", "--version"}).kind == Command::Kind::version);
+  CHECK(parse_command_line({"--help"}).kind == Command::Kind::help);
+  CHECK(parse_command_line({"probe", "-h"}).kind == Command::Kind::help);
+}
+
+TEST(Cli, ChatSendKeepsItsArguments) {
+  const auto command = parse_command_line({"chat", "send", "--to", "user_1", "hello there"});
+  CHECK(command.kind == Command::Kind::chat_send);
+  LONGS_EQUAL(3, command.arguments.size());
+  STRCMP_EQUAL("hello there", command.arguments[2].c_str());
+}
+
+TEST(Cli, MistakesAreUsageErrors) {
+  STRCMP_EQUAL("no command given", usage_error({}).c_str());
+  STRCMP_EQUAL("unknown command: stream", usage_error({"stream"}).c_str());
+  STRCMP_EQUAL("--config needs a file path", usage_error({"run", "--config"}).c_str());
+  STRCMP_EQUAL("unexpected argument for run: now", usage_error({"run", "now"}).c_str());
+  CHECK(usage_error({"chat", "receive"}).starts_with("expected: agentcast chat send"));
+}

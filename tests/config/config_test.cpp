@@ -1,0 +1,190 @@
+#include "config/config.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+#include <glib.h>
+
+#include <string>
+
+using agentcast::config::ConfigError;
+using agentcast::config::parse;
+
+namespace {
+
+// The message of the ConfigError that parsing `json` raises ("" when it parses).
+std::string error_of(const std::string& json) {
+  try {
+    parse(json, "test.json");
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_GROUP(Config){};
+
+TEST(Config, EmptyObjectGivesTheContractDefaults) {
+  const auto config = parse("{}", "test.json");
+  STRCMP_EQUAL("retake", config.platform.kind.c_str());
+  STRCMP_EQUAL("https://retake.tv/api/v1", config.platform.api_base.c_str());
+  STRCMP_EQUAL("rtmp://127.0.0.1/live/demo", config.output.url.c_str());
+  CHECK_FALSE(config.tls.ca_file.has_value());
+  LONGS_EQUAL(1280, config.video.width);
+  LONGS_EQUAL(720, config.video.height);
+  LONGS_EQUAL(30, config.video.fps);
+  LONGS_EQUAL(1500, config.video.bitrate_kbps);
+  LONGS_EQUAL(60, config.video.keyframe_interval_frames());
+  STRCMP_EQUAL("auto", config.video.encoder.c_str());
+  STRCMP_EQUAL("silence", config.audio.source.c_str());
+  LONGS_EQUAL(128, config.audio.bitrate_kbps);
+  LONGS_EQUAL(44100, config.audio.rate);
+  LONGS_EQUAL(2, config.audio.channels);
+  STRCMP_EQUAL("/tmp/stream.log", config.scene.log_file.c_str());
+  STRCMP_EQUAL("Monospace 14", config.scene.font.c_str());
+  DOUBLES_EQUAL(180, config.thumbnail.interval_s, 0);
+  LONGS_EQUAL(1280, config.thumbnail_width());
+  LONGS_EQUAL(720, config.thumbnail_height());
+  DOUBLES_EQUAL(2.5, config.chat.poll_active_s, 0);
+  DOUBLES_EQUAL(8, config.chat.poll_quiet_s, 0);
+  STRCMP_EQUAL("auto", config.board.name.c_str());
+}
+
+TEST(Config, EveryKeyOfTheContractIsRead) {
+  const auto config = parse(R"({
+    "platform": {"kind": "rtmp", "api_base": "http://127.0.0.1:8080/api/v1", "skill_url": "https://x.example/skill.json",
+                 "credentials": "/etc/agentcast/credentials.json"},
+    "output": {"url": "rtmps://live.example:443/app/key"},
+    "tls": {"ca_file": "/etc/agentcast/ca.pem"},
+    "video": {"width": 1920, "height": 1080, "fps": 25, "bitrate_kbps": 4000, "keyframe_interval_s": 4, "encoder": "x264enc"},
+    "audio": {"source": "alsa", "device": "hw:1,0", "bitrate_kbps": 96, "rate": 48000, "channels": 1},
+    "scene": {"title": "My agent", "log_file": "/var/log/agent.log", "font": "DejaVu Sans Mono 12"},
+    "thumbnail": {"interval_s": 120, "width": 640, "height": 360, "path": "/run/agentcast/thumb.jpg"},
+    "chat": {"poll_active_s": 2, "poll_quiet_s": 10},
+    "board": {"name": "rpi4"}
+  })", "test.json");
+  STRCMP_EQUAL("rtmp", config.platform.kind.c_str());
+  STRCMP_EQUAL("http://127.0.0.1:8080/api/v1", config.platform.api_base.c_str());
+  STRCMP_EQUAL("/etc/agentcast/credentials.json", config.platform.credentials.c_str());
+  STRCMP_EQUAL("rtmps://live.example:443/app/key", config.output.url.c_str());
+  STRCMP_EQUAL("/etc/agentcast/ca.pem", config.tls.ca_file->c_str());
+  LONGS_EQUAL(1920, config.video.width);
+  LONGS_EQUAL(100, config.video.keyframe_interval_frames());
+  STRCMP_EQUAL("x264enc", config.video.encoder.c_str());
+  STRCMP_EQUAL("hw:1,0", config.audio.device.c_str());
+  LONGS_EQUAL(48000, config.audio.rate);
+  STRCMP_EQUAL("My agent", config.scene.title.c_str());
+  LONGS_EQUAL(640, config.thumbnail_width());
+  STRCMP_EQUAL("/run/agentcast/thumb.jpg", config.thumbnail.path.c_str());
+  DOUBLES_EQUAL(10, config.chat.poll_quiet_s, 0);
+  STRCMP_EQUAL("rpi4", config.board.name.c_str());
+}
+
+TEST(Config, BrokenJsonNamesFileLineAndColumn) {
+  const std::string message = error_of("{\n  \"video\": {\n    \"fps\": 30,,\n  }\n}");
+  CHECK_TEXT(message.starts_with("test.json:3:15: invalid JSON"), message.c_str());
+}
+
+TEST(Config, TruncatedJsonNamesTheEnd) {
+  const std::string message = error_of("{\"video\": {\"fps\": 30}");
+  CHECK_TEXT(message.starts_with("test.json:1:"), message.c_str());
+  CHECK_TEXT(message.find("invalid JSON") != std::string::npos, message.c_str());
+}
+
+TEST(Config, WrongTypeNamesTheKeyPath) {
+  STRCMP_EQUAL("test.json: video.fps: expected an integer", error_of(R"({"video": {"fps": "30"}})").c_str());
+  STRCMP_EQUAL("test.json: video.keyframe_interval_s: expected a number",
+               error_of(R"({"video": {"keyframe_interval_s": "2"}})").c_str());
+  STRCMP_EQUAL("test.json: scene.title: expected a string", error_of(R"({"scene": {"title": 5}})").c_str());
+  STRCMP_EQUAL("test.json: tls.ca_file: expected a string or null", error_of(R"({"tls": {"ca_file": false}})").c_str());
+  STRCMP_EQUAL("test.json: audio: expected an object", error_of(R"({"audio": []})").c_str());
+  STRCMP_EQUAL("test.json: (top level): expected an object", error_of("[1, 2]").c_str());
+}
+
+TEST(Config, FractionalIntegerIsAWrongType) {
+  STRCMP_EQUAL("test.json: video.width: expected an integer", error_of(R"({"video": {"width": 1280.5}})").c_str());
+}
+
+TEST(Config, UnknownKeyNamesTheKeyPath) {
+  STRCMP_EQUAL("test.json: video.fpz: unknown key", error_of(R"({"video": {"fpz": 30}})").c_str());
+  STRCMP_EQUAL("test.json: vidoe: unknown key", error_of(R"({"vidoe": {}})").c_str());
+}
+
+TEST(Config, OutOfRangeValuesAreRejected) {
+  CHECK(error_of(R"({"video": {"width": 1281}})").starts_with("test.json: video.width: expected an even number"));
+  CHECK(error_of(R"({"video": {"fps": 0}})").starts_with("test.json: video.fps:"));
+  CHECK(error_of(R"({"video": {"bitrate_kbps": 10}})").starts_with("test.json: video.bitrate_kbps:"));
+  CHECK(error_of(R"({"audio": {"rate": 22050}})").starts_with("test.json: audio.rate:"));
+  CHECK(error_of(R"({"audio": {"channels": 6}})").starts_with("test.json: audio.channels:"));
+  CHECK(error_of(R"({"audio": {"source": "mp3"}})").starts_with("test.json: audio.source:"));
+  CHECK(error_of(R"({"platform": {"kind": "youtube"}})").starts_with("test.json: platform.kind:"));
+  CHECK(error_of(R"({"thumbnail": {"interval_s": 0}})").starts_with("test.json: thumbnail.interval_s:"));
+}
+
+TEST(Config, UnknownEncoderListsTheKnownOnes) {
+  const std::string message = error_of(R"({"video": {"encoder": "nvenc"}})");
+  CHECK_TEXT(message.starts_with("test.json: video.encoder: unknown encoder \"nvenc\""), message.c_str());
+  CHECK_TEXT(message.find("x264enc") != std::string::npos, message.c_str());
+}
+
+TEST(Config, AlsaDeviceCannotInjectPipelineSyntax) {
+  CHECK(error_of(R"({"audio": {"device": "hw:0 ! filesink location=/etc/passwd"}})").starts_with("test.json: audio.device:"));
+  CHECK(error_of(R"({"audio": {"device": "x\"y"}})").starts_with("test.json: audio.device:"));
+  CHECK(error_of(R"({"audio": {"device": "plughw:CARD=Device,DEV=0"}})").empty());
+}
+
+TEST(Config, PlainHttpApiOnlyForLoopback) {
+  CHECK(error_of(R"({"platform": {"api_base": "http://retake.tv/api/v1"}})").starts_with("test.json: platform.api_base:"));
+  CHECK(error_of(R"({"platform": {"api_base": "http://127.0.0.1.evil.example/api"}})").starts_with("test.json: platform.api_base:"));
+  CHECK(error_of(R"({"platform": {"api_base": "http://localhost:9000/api/v1"}})").empty());
+  CHECK(error_of(R"({"platform": {"api_base": "http://[::1]:9000/api/v1"}})").empty());
+  CHECK(error_of(R"({"platform": {"skill_url": "ftp://retake.tv/skill.json"}})").starts_with("test.json: platform.skill_url:"));
+}
+
+TEST(Config, RtmpModeNeedsAnRtmpUrlWithAKey) {
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "http://x/live/k"}})").starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host"}})").starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host/live/"}})").starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmps://host:443/live/key"}})").empty());
+}
+
+TEST(Config, TildeExpandsToHome) {
+  const auto config = parse(R"({"platform": {"credentials": "~/creds.json"}, "scene": {"log_file": "~/agent.log"},
+                               "tls": {"ca_file": "~/ca.pem"}, "thumbnail": {"path": "~/t.jpg"}})", "test.json");
+  const std::string home = g_get_home_dir();
+  STRCMP_EQUAL((home + "/creds.json").c_str(), config.platform.credentials.c_str());
+  STRCMP_EQUAL((home + "/agent.log").c_str(), config.scene.log_file.c_str());
+  STRCMP_EQUAL((home + "/ca.pem").c_str(), config.tls.ca_file->c_str());
+  STRCMP_EQUAL((home + "/t.jpg").c_str(), config.thumbnail.path.c_str());
+  // Only a leading "~" means home.
+  STRCMP_EQUAL("/var/~/x.log", parse(R"({"scene": {"log_file": "/var/~/x.log"}})", "t").scene.log_file.c_str());
+}
+
+TEST(Config, NullCaFileMeansNone) {
+  CHECK_FALSE(parse(R"({"tls": {"ca_file": null}})", "test.json").tls.ca_file.has_value());
+}
+
+TEST(Config, LoadFileNamesAMissingFile) {
+  agentcast::testing::TempDir dir;
+  const std::string path = dir.file("absent.json");
+  try {
+    agentcast::config::load_file(path);
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& error) {
+    const std::string message = error.what();
+    CHECK_TEXT(message.starts_with(path + ": cannot read"), message.c_str());
+  }
+}
+
+TEST(Config, LoadFileUsesThePathInMessages) {
+  agentcast::testing::TempDir dir;
+  dir.write("a.json", "{\"video\": {\"fps\": true}}");
+  try {
+    agentcast::config::load_file(dir.file("a.json"));
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& error) {
+    STRCMP_EQUAL((dir.file("a.json") + ": video.fps: expected an integer").c_str(), error.what());
+  }
+}

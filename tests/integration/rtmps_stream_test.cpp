@@ -1,0 +1,208 @@
+// The whole box against a real nginx-rtmp with a TLS front: what reaches the server is
+// checked with ffprobe, not taken from the firmware's own word.
+#include "support/child_process.hpp"
+#include "support/ffprobe.hpp"
+#include "support/nginx_rtmp.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+#include <glib.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace agentcast::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr double kFps = 30;
+constexpr double kCapKbps = 1500;
+
+// Appends a line to the scene's log every 150 ms, so the encoder has real work.
+class LogWriter {
+ public:
+  explicit LogWriter(std::string path) : thread_([this, path = std::move(path)] {
+      for (int i = 0; !stop_; ++i) {
+        std::ofstream(path, std::ios::app) << "step " << i << ": the agent considers option " << (i * 7919) % 1000
+                                           << " and writes a longer line of reasoning to its log\n";
+        std::this_thread::sleep_for(150ms);
+      }
+    }) {}
+  ~LogWriter() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+std::string random_key() { return "sk_test_" + std::to_string(g_random_int()) + std::to_string(g_random_int()); }
+
+bool wait_for_text(const TempDir& dir, const std::string& file, const std::string& text, std::chrono::milliseconds timeout,
+                   std::size_t occurrences = 1) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string content = dir.read(file);
+    std::size_t found = 0;
+    for (auto pos = content.find(text); pos != std::string::npos; pos = content.find(text, pos + 1)) ++found;
+    if (found >= occurrences) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// nginx-rtmp finishes the recording when the publisher leaves; wait until its size settles.
+void wait_for_stable_file(const std::string& path) {
+  std::uintmax_t last = 0;
+  for (int i = 0; i < 40; ++i) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > 0 && size == last) return;
+    last = ec ? 0 : size;
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+}  // namespace
+
+TEST_GROUP(RtmpsStream) {
+  TempDir dir;
+  std::unique_ptr<NginxRtmp> server;
+  std::string key = random_key();
+
+  void setup() override { server = std::make_unique<NginxRtmp>(dir); }
+  void teardown() override { server.reset(); }
+
+  void write_config(const std::string& url, const std::string& ca_file) {
+    dir.write("agentcast.json", R"({"platform": {"kind": "rtmp"}, "output": {"url": ")" + url + R"("},
+      "tls": {"ca_file": ")" + ca_file + R"("},
+      "scene": {"title": "Integration test", "log_file": ")" + dir.file("stream.log") + R"("},
+      "thumbnail": {"path": ")" + dir.file("thumbnail.jpg") + R"("}, "board": {"name": "generic"}})");
+  }
+
+  std::unique_ptr<ChildProcess> start_box() {
+    return std::make_unique<ChildProcess>(std::vector<std::string>{AGENTCAST_BINARY, "run", "--config", dir.file("agentcast.json")},
+                                          dir.file("agentcast.log"), std::vector<std::string>{"AGENTCAST_DEBUG=1"});
+  }
+
+  // SIGTERM, then the box must be gone with exit code 0 within 5 s.
+  void stop_box(ChildProcess& box) {
+    const auto sent = std::chrono::steady_clock::now();
+    box.signal(SIGTERM);
+    const auto code = box.wait_for_exit(6000);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+    CHECK_TEXT(code.has_value(), "still running 6 s after SIGTERM");
+    LONGS_EQUAL(0, *code);
+    CHECK_TEXT(took < 5000ms, ("exit took " + std::to_string(took.count()) + " ms").c_str());
+  }
+
+  void check_key_never_logged() {
+    const std::string log = dir.read("agentcast.log");
+    CHECK_TEXT(log.find(key) == std::string::npos, "the stream key appears in the log");
+  }
+};
+
+TEST(RtmpsStream, PublishesThePlatformFormatOverRtmpsWithTheConfiguredCa) {
+  write_config("rtmps://127.0.0.1:" + std::to_string(server->rtmps_port()) + "/live/" + key, server->certificate());
+  LogWriter writer(dir.file("stream.log"));
+  auto box = start_box();
+  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to rtmps://127.0.0.1", 15s), dir.read("agentcast.log").c_str());
+
+  std::this_thread::sleep_for(7s);
+  box->signal(SIGUSR1);
+  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "thumbnail written", 5s), dir.read("agentcast.log").c_str());
+  std::this_thread::sleep_for(8s);
+  stop_box(*box);
+  check_key_never_logged();
+  CHECK_TEXT(dir.read("agentcast.log").find("end of stream reached the server") != std::string::npos,
+             "EOS did not reach the server before exit");
+
+  // The thumbnail: a JPEG of the video's size.
+  const auto thumb = ffprobe(dir.file("thumbnail.jpg"), {"-show_streams"}).at("streams").at(0);
+  STRCMP_EQUAL("mjpeg", thumb.at("codec_name").get<std::string>().c_str());
+  LONGS_EQUAL(1280, thumb.at("width").get<int>());
+  LONGS_EQUAL(720, thumb.at("height").get<int>());
+
+  // What the server recorded.
+  const std::string recording = server->recording(key);
+  wait_for_stable_file(recording);
+  const auto streams = ffprobe(recording, {"-show_streams"}).at("streams");
+  nlohmann::json video;
+  nlohmann::json audio;
+  for (const auto& s : streams) (s.at("codec_type") == "video" ? video : audio) = s;
+  STRCMP_EQUAL("h264", video.at("codec_name").get<std::string>().c_str());
+  LONGS_EQUAL(1280, video.at("width").get<int>());
+  LONGS_EQUAL(720, video.at("height").get<int>());
+  STRCMP_EQUAL("yuv420p", video.at("pix_fmt").get<std::string>().c_str());
+  const std::string profile = video.at("profile").get<std::string>();
+  CHECK_TEXT(profile == "Main" || profile == "High", profile.c_str());
+  STRCMP_EQUAL("30/1", video.at("r_frame_rate").get<std::string>().c_str());
+  STRCMP_EQUAL("aac", audio.at("codec_name").get<std::string>().c_str());
+  STRCMP_EQUAL("44100", audio.at("sample_rate").get<std::string>().c_str());
+  LONGS_EQUAL(2, audio.at("channels").get<int>());
+
+  const auto packets = video_packets(recording);
+  CHECK(packets.size() > 300);
+  const double duration = packets.back().pts - packets.front().pts;
+  CHECK_TEXT(duration > 12, std::to_string(duration).c_str());
+
+  // Every frame arrived: no gap anywhere, the thumbnail's moment included.
+  double worst_gap = 0;
+  for (std::size_t i = 1; i < packets.size(); ++i) worst_gap = std::max(worst_gap, packets[i].pts - packets[i - 1].pts);
+  CHECK_TEXT(worst_gap < 1.5 / kFps, ("largest gap between frames: " + std::to_string(worst_gap) + " s").c_str());
+  const double expected_frames = duration * kFps + 1;
+  CHECK_TEXT(std::abs(static_cast<double>(packets.size()) - expected_frames) <= expected_frames * 0.01,
+             (std::to_string(packets.size()) + " frames for " + std::to_string(duration) + " s").c_str());
+
+  // A keyframe every 2.0 s, and only then.
+  std::vector<double> keyframes;
+  for (const auto& p : packets) {
+    if (p.keyframe) keyframes.push_back(p.pts);
+  }
+  CHECK(keyframes.size() >= 6);
+  for (std::size_t i = 1; i < keyframes.size(); ++i) {
+    DOUBLES_EQUAL(2.0, keyframes[i] - keyframes[i - 1], 0.04);
+  }
+
+  // The bitrate stays under the cap (+10 %).
+  double bytes = 0;
+  for (const auto& p : packets) bytes += static_cast<double>(p.size);
+  const double kbps = bytes * 8 / 1000 / (duration + 1 / kFps);
+  CHECK_TEXT(kbps <= kCapKbps * 1.10, ("video bitrate " + std::to_string(kbps) + " kbit/s").c_str());
+  CHECK_TEXT(kbps > 100, ("video bitrate " + std::to_string(kbps) + " kbit/s: is anything encoded?").c_str());
+}
+
+TEST(RtmpsStream, AWrongCaFailsToConnectWithAClearError) {
+  make_self_signed_certificate(dir.file("other-ca.pem"), dir.file("other-ca.key"), "some-other-ca");
+  write_config("rtmps://127.0.0.1:" + std::to_string(server->rtmps_port()) + "/live/" + key, dir.file("other-ca.pem"));
+  auto box = start_box();
+  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "stream failed", 10s), dir.read("agentcast.log").c_str());
+  std::this_thread::sleep_for(2s);
+  stop_box(*box);
+  const std::string log = dir.read("agentcast.log");
+  CHECK_TEXT(log.find("certificate") != std::string::npos && log.find("tls.ca_file") != std::string::npos, log.c_str());
+  CHECK_TEXT(log.find("streaming to") == std::string::npos, "published despite an untrusted certificate");
+  CHECK_FALSE(std::filesystem::exists(server->recording(key)));
+  check_key_never_logged();
+}
+
+TEST(RtmpsStream, ComesBackByItselfWhenTheServerReturns) {
+  write_config("rtmp://127.0.0.1:" + std::to_string(server->rtmp_port()) + "/live/" + key, server->certificate());
+  auto box = start_box();
+  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to", 15s), dir.read("agentcast.log").c_str());
+  std::this_thread::sleep_for(2s);
+  server->stop();
+  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "stream failed", 15s), dir.read("agentcast.log").c_str());
+  std::this_thread::sleep_for(2s);
+  server->start();
+  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to", 10s, 2), dir.read("agentcast.log").c_str());
+  stop_box(*box);
+  check_key_never_logged();
+}

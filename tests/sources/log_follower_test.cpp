@@ -1,0 +1,173 @@
+#include "sources/log_follower.hpp"
+
+#include "support/loop_runner.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace agentcast;
+
+namespace {
+
+void append(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  out << text;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += line + "|";
+  return out;
+}
+
+}  // namespace
+
+TEST_GROUP(LogFollower) {
+  testing::TempDir dir;
+  std::string path = dir.file("stream.log");
+  std::vector<std::string> lines;
+  sources::LogFollower::Options options() {
+    sources::LogFollower::Options o;
+    o.safety_poll_ms = 100;
+    return o;
+  }
+  bool wait_for_lines(std::size_t count) {
+    return testing::run_loop_until([&] { return lines.size() >= count; }, 3000);
+  }
+};
+
+TEST(LogFollower, ShowsAppendedLinesInOrder) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  append(path, "");
+  follower.start();
+  testing::run_loop_for(50);
+  append(path, "one\ntwo\n");
+  CHECK(wait_for_lines(2));
+  append(path, "three\n");
+  CHECK(wait_for_lines(3));
+  testing::run_loop_for(200);
+  STRCMP_EQUAL("one|two|three|", joined(lines).c_str());
+}
+
+TEST(LogFollower, WaitsForAFileThatDoesNotExistYet) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  follower.start();
+  testing::run_loop_for(150);
+  CHECK(lines.empty());
+  append(path, "first line of a new file\n");
+  CHECK(wait_for_lines(1));
+  STRCMP_EQUAL("first line of a new file", lines[0].c_str());
+}
+
+TEST(LogFollower, APartialLineWaitsForItsNewline) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  append(path, "");
+  follower.start();
+  append(path, "half a li");
+  testing::run_loop_for(300);
+  CHECK(lines.empty());
+  append(path, "ne\n");
+  CHECK(wait_for_lines(1));
+  STRCMP_EQUAL("half a line", lines[0].c_str());
+}
+
+TEST(LogFollower, StartsWithTheEndOfAnExistingFile) {
+  std::string big;
+  for (int i = 0; i < 2000; ++i) big += "old line " + std::to_string(i) + "\n";
+  append(path, big);
+  sources::LogFollower::Options o = options();
+  o.backlog_bytes = 200;
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, o);
+  follower.start();
+  CHECK(wait_for_lines(1));
+  testing::run_loop_for(200);
+  // Only whole lines from the last 200 bytes, ending with the file's last line.
+  CHECK(lines.size() < 20);
+  STRCMP_EQUAL("old line 1999", lines.back().c_str());
+  CHECK(lines.front().starts_with("old line "));
+  CHECK(std::stoi(lines.front().substr(9)) > 1980);
+}
+
+TEST(LogFollower, TruncationStartsOverFromTheTop) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  append(path, "");
+  follower.start();
+  append(path, "before truncation, a long first line\nsecond line before truncation\n");
+  CHECK(wait_for_lines(2));
+  std::filesystem::resize_file(path, 0);
+  testing::run_loop_for(300);
+  append(path, "after\n");
+  CHECK(wait_for_lines(3));
+  testing::run_loop_for(200);
+  STRCMP_EQUAL("before truncation, a long first line|second line before truncation|after|", joined(lines).c_str());
+}
+
+TEST(LogFollower, RotationFinishesTheOldFileThenFollowsTheNewOne) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  append(path, "");
+  follower.start();
+  append(path, "old 1\n");
+  CHECK(wait_for_lines(1));
+  // logrotate's default: rename, then the writer appends to the renamed file until it reopens.
+  std::filesystem::rename(path, path + ".1");
+  append(path + ".1", "old 2\n");
+  append(path, "new 1\n");
+  CHECK(wait_for_lines(3));
+  append(path, "new 2\n");
+  CHECK(wait_for_lines(4));
+  testing::run_loop_for(200);
+  STRCMP_EQUAL("old 1|old 2|new 1|new 2|", joined(lines).c_str());
+}
+
+TEST(LogFollower, DeletedAndRecreatedFileIsFollowed) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  append(path, "");
+  follower.start();
+  append(path, "a\n");
+  CHECK(wait_for_lines(1));
+  std::filesystem::remove(path);
+  testing::run_loop_for(300);
+  append(path, "b\n");
+  CHECK(wait_for_lines(2));
+  STRCMP_EQUAL("a|b|", joined(lines).c_str());
+}
+
+TEST(LogFollower, LinesAreSanitised) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  append(path, "");
+  follower.start();
+  append(path, "\x1b[32mgreen\x1b[0m text\r\n\xff\xfe bytes\n");
+  CHECK(wait_for_lines(2));
+  STRCMP_EQUAL("green text", lines[0].c_str());
+  CHECK(g_utf8_validate(lines[1].c_str(), -1, nullptr));
+}
+
+TEST(LogFollower, AnEndlessLineIsShownInPieces) {
+  sources::LogFollower::Options o = options();
+  o.max_pending_bytes = 100;
+  o.max_line_chars = 1000;
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, o);
+  append(path, "");
+  follower.start();
+  append(path, std::string(250, 'x'));
+  CHECK(wait_for_lines(1));
+  CHECK(lines[0].size() > 100);
+}
+
+TEST(LogFollower, ANewLineArrivesQuickly) {
+  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); },
+                                sources::LogFollower::Options{});  // the default 1 s safety poll
+  append(path, "");
+  follower.start();
+  testing::run_loop_for(100);
+  const gint64 written = g_get_monotonic_time();
+  append(path, "now\n");
+  CHECK(wait_for_lines(1));
+  // The file monitor, not the 1 s poll, delivered it.
+  CHECK_TEXT(g_get_monotonic_time() - written < 500000, "line arrived only through the safety poll");
+}
