@@ -6,10 +6,10 @@
 
 #include <glib-unix.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
 #include <thread>
-#include <unistd.h>
 
 namespace agentcast::app {
 namespace {
@@ -17,9 +17,9 @@ namespace {
 constexpr guint kProgressCheckMs = 1000;
 // No byte reached the server for this long: the connection is wedged (rtmp2sink can stall
 // without posting an error), so restart it.
-constexpr gint64 kStallTimeoutUs = 10 * G_USEC_PER_SEC;
+constexpr gint64 kStallTimeoutUs = gint64{10} * G_USEC_PER_SEC;
 // A stream that ran this long counts as healthy: the next failure starts the backoff afresh.
-constexpr gint64 kHealthyAfterUs = 30 * G_USEC_PER_SEC;
+constexpr gint64 kHealthyAfterUs = gint64{30} * G_USEC_PER_SEC;
 // EOS must reach the server within this; the contract allows 5 s for the whole exit.
 constexpr guint kEosTimeoutMs = 3000;
 constexpr auto kHardExitAfter = std::chrono::milliseconds(4700);
@@ -49,21 +49,27 @@ int StreamingApp::run() {
   };
   sigterm_ = SourceId(g_unix_signal_add(SIGTERM, on_stop_signal, this));
   sigint_ = SourceId(g_unix_signal_add(SIGINT, on_stop_signal, this));
-  sigusr1_ = SourceId(g_unix_signal_add(SIGUSR1, [](gpointer self) -> gboolean {
-    static_cast<StreamingApp*>(self)->write_thumbnail();
-    return G_SOURCE_CONTINUE;
-  }, this));
+  sigusr1_ = SourceId(g_unix_signal_add(
+      SIGUSR1,
+      [](gpointer self) -> gboolean {
+        static_cast<StreamingApp*>(self)->write_thumbnail();
+        return G_SOURCE_CONTINUE;
+      },
+      this));
 
-  log::notice("agentcast ", AGENTCAST_VERSION, " on board ", plan_.board_name, ", encoder ", plan_.video_encoder.element,
-              ", ", config_.video.width, "x", config_.video.height, "@", config_.video.fps, " ", config_.video.bitrate_kbps,
-              " kbit/s, publishing to ", redacted_location_);
+  log::notice("agentcast ", AGENTCAST_VERSION, " on board ", plan_.board_name, ", encoder ",
+              plan_.video_encoder.element, ", ", config_.video.width, "x", config_.video.height, "@", config_.video.fps,
+              " ", config_.video.bitrate_kbps, " kbit/s, publishing to ", redacted_location_);
   presenter_.start();
   log_follower_.start();
   start_pipeline();
-  progress_timer_ = SourceId(g_timeout_add(kProgressCheckMs, [](gpointer self) -> gboolean {
-    static_cast<StreamingApp*>(self)->watch_progress();
-    return G_SOURCE_CONTINUE;
-  }, this));
+  progress_timer_ = SourceId(g_timeout_add(
+      kProgressCheckMs,
+      [](gpointer self) -> gboolean {
+        static_cast<StreamingApp*>(self)->watch_progress();
+        return G_SOURCE_CONTINUE;
+      },
+      this));
 
   g_main_loop_run(loop_.get());
 
@@ -77,13 +83,12 @@ void StreamingApp::start_pipeline() {
   restart_timer_.reset();
   set_status_label("CONNECTING", false);
   try {
-    pipeline_ = std::make_unique<media::StreamPipeline>(
-        plan_.description, location_,
-        media::StreamPipeline::Events{
-            [this] { on_playing(); },
-            [this](const std::string& why) { on_failed(why); },
-            [this] { on_finished(); },
-        });
+    pipeline_ = std::make_unique<media::StreamPipeline>(plan_.description, location_,
+                                                        media::StreamPipeline::Events{
+                                                            [this] { on_playing(); },
+                                                            [this](const std::string& why) { on_failed(why); },
+                                                            [this] { on_finished(); },
+                                                        });
   } catch (const media::PipelineError& error) {
     on_failed(error.what());
     return;
@@ -158,12 +163,15 @@ void StreamingApp::schedule_restart() {
   const double delay = backoff_.next_delay(g_random_double());
   ++restarts_;
   log::info("restarting the stream in ", static_cast<int>(delay * 1000), " ms (attempt ", backoff_.attempts(), ")");
-  restart_timer_ = SourceId(g_timeout_add(static_cast<guint>(delay * 1000), [](gpointer self) -> gboolean {
-    auto* app = static_cast<StreamingApp*>(self);
-    app->restart_timer_.release();
-    app->start_pipeline();
-    return G_SOURCE_REMOVE;
-  }, this));
+  restart_timer_ = SourceId(g_timeout_add(
+      static_cast<guint>(delay * 1000),
+      [](gpointer self) -> gboolean {
+        auto* app = static_cast<StreamingApp*>(self);
+        app->restart_timer_.release();
+        app->start_pipeline();
+        return G_SOURCE_REMOVE;
+      },
+      this));
 }
 
 void StreamingApp::begin_shutdown(const char* signal_name) {
@@ -188,20 +196,23 @@ void StreamingApp::begin_shutdown(const char* signal_name) {
   }
   feed_.stop();
   pipeline_->finish();
-  shutdown_timer_ = SourceId(g_timeout_add(kEosTimeoutMs, [](gpointer self) -> gboolean {
-    auto* app = static_cast<StreamingApp*>(self);
-    app->shutdown_timer_.release();
-    log::warning("end of stream did not reach the server within ", kEosTimeoutMs, " ms");
-    app->quit();
-    return G_SOURCE_REMOVE;
-  }, this));
+  shutdown_timer_ = SourceId(g_timeout_add(
+      kEosTimeoutMs,
+      [](gpointer self) -> gboolean {
+        auto* app = static_cast<StreamingApp*>(self);
+        app->shutdown_timer_.release();
+        log::warning("end of stream did not reach the server within ", kEosTimeoutMs, " ms");
+        app->quit();
+        return G_SOURCE_REMOVE;
+      },
+      this));
 }
 
 void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }
 
 void StreamingApp::write_thumbnail() {
   const std::string path = config_.thumbnail.path;
-  thumbnails_.request([path](std::optional<media::Thumbnail> thumbnail, const std::string& why) {
+  thumbnails_.request([path](const std::optional<media::Thumbnail>& thumbnail, const std::string& why) {
     if (!thumbnail) {
       log::warning("thumbnail: ", why);
       return;

@@ -42,15 +42,14 @@ std::string read_small_file(const std::string& path) {
   content << in.rdbuf();
   std::string text = content.str();
   // The device-tree model is NUL-terminated.
-  text = text.substr(0, text.find('\0'));
+  if (const auto nul = text.find('\0'); nul != std::string::npos) text.resize(nul);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
 }
 
 bool conditions_hold(const BoardDescription& board, const MachineFacts& facts) {
-  const bool arch_ok = board.architectures.empty() ||
-                       std::find(board.architectures.begin(), board.architectures.end(), facts.architecture) !=
-                           board.architectures.end();
+  const bool arch_ok = board.architectures.empty() || std::find(board.architectures.begin(), board.architectures.end(),
+                                                                facts.architecture) != board.architectures.end();
   const bool paths_ok = std::all_of(board.required_paths.begin(), board.required_paths.end(),
                                     [&](const std::string& path) { return facts.path_exists(path); });
   return arch_ok && paths_ok;
@@ -139,7 +138,8 @@ Detection detect(std::span<const BoardDescription> boards, const MachineFacts& f
   for (const auto& board : boards) {
     if (board.is_fallback()) {
       std::string reason = "no specific board matched (";
-      reason += facts.device_tree_model.empty() ? "no device-tree model" : "device-tree model \"" + facts.device_tree_model + "\"";
+      reason += facts.device_tree_model.empty() ? "no device-tree model"
+                                                : "device-tree model \"" + facts.device_tree_model + "\"";
       reason += ", architecture " + facts.architecture + ")";
       return {&board, reason};
     }

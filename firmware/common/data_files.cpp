@@ -37,7 +37,7 @@ std::vector<std::string> DataFiles::list(std::string_view dir, std::string_view 
   std::error_code ec;
   if (override_dir_) {
     for (const auto& entry : std::filesystem::directory_iterator(*override_dir_ / dir, ec)) {
-      const auto path = entry.path();
+      const auto& path = entry.path();
       if (path.extension() == extension) names.push_back(path.stem().string());
     }
   }

@@ -22,29 +22,33 @@ bool stderr_is_journal() {
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::error: return "error";
-    case Level::warning: return "warning";
-    case Level::notice: return "notice";
-    case Level::info: return "info";
-    case Level::debug: return "debug";
+    case Level::error:
+      return "error";
+    case Level::warning:
+      return "warning";
+    case Level::notice:
+      return "notice";
+    case Level::info:
+      return "info";
+    case Level::debug:
+      return "debug";
   }
   return "info";
 }
 
 }  // namespace
 
-void write(Level level, std::string_view message) {
+void write(Level level, const std::string& message) {
   if (level == Level::debug && !debug_enabled()) return;
   if (stderr_is_journal()) {
-    std::fprintf(stderr, "<%d>%.*s\n", static_cast<int>(level), static_cast<int>(message.size()),
-                 message.data());
+    std::fprintf(stderr, "<%d>%.*s\n", static_cast<int>(level), static_cast<int>(message.size()), message.data());
     return;
   }
   GDateTime* now = g_date_time_new_now_local();
   gchar* stamp = g_date_time_format(now, "%H:%M:%S.%f");
   // %f gives microseconds; milliseconds are enough to read a log.
-  std::fprintf(stderr, "%.12s agentcast %s: %.*s\n", stamp, level_name(level),
-               static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "%.12s agentcast %s: %.*s\n", stamp, level_name(level), static_cast<int>(message.size()),
+               message.data());
   g_free(stamp);
   g_date_time_unref(now);
 }

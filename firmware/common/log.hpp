@@ -9,7 +9,7 @@ namespace agentcast::log {
 
 enum class Level { error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 
-void write(Level level, std::string_view message);
+void write(Level level, const std::string& message);
 
 template <typename... Parts>
 std::string concat(const Parts&... parts) {
@@ -19,14 +19,24 @@ std::string concat(const Parts&... parts) {
 }
 
 template <typename... Parts>
-void error(const Parts&... parts) { write(Level::error, concat(parts...)); }
+void error(const Parts&... parts) {
+  write(Level::error, concat(parts...));
+}
 template <typename... Parts>
-void warning(const Parts&... parts) { write(Level::warning, concat(parts...)); }
+void warning(const Parts&... parts) {
+  write(Level::warning, concat(parts...));
+}
 template <typename... Parts>
-void notice(const Parts&... parts) { write(Level::notice, concat(parts...)); }
+void notice(const Parts&... parts) {
+  write(Level::notice, concat(parts...));
+}
 template <typename... Parts>
-void info(const Parts&... parts) { write(Level::info, concat(parts...)); }
+void info(const Parts&... parts) {
+  write(Level::info, concat(parts...));
+}
 template <typename... Parts>
-void debug(const Parts&... parts) { write(Level::debug, concat(parts...)); }
+void debug(const Parts&... parts) {
+  write(Level::debug, concat(parts...));
+}
 
 }  // namespace agentcast::log

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -18,8 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array kKnownEncoders{"v4l2h264enc", "nvv4l2h264enc", "vah264enc", "vaapih264enc", "x264enc",
-                                    "openh264enc"};
+constexpr std::array kKnownEncoders{"v4l2h264enc",  "nvv4l2h264enc", "vah264enc",
+                                    "vaapih264enc", "x264enc",       "openh264enc"};
 
 // Reads one JSON object of the config, remembering its key path for messages and rejecting
 // keys nobody asked for.
@@ -83,7 +83,9 @@ class Section {
     throw ConfigError(std::string(source_) + ": " + key_path + ": " + std::string(what));
   }
 
-  std::string key_path(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+  std::string key_path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
 
  private:
   const json* find(std::string_view key) {
@@ -170,14 +172,17 @@ void read_video(Section section, Video& out) {
   section.read("encoder", out.encoder);
   section.reject_unknown_keys();
   // 4:2:0 needs even dimensions.
-  require(out.width >= 64 && out.width <= 3840 && out.width % 2 == 0, section, "width", "expected an even number from 64 to 3840");
-  require(out.height >= 64 && out.height <= 2160 && out.height % 2 == 0, section, "height", "expected an even number from 64 to 2160");
+  require(out.width >= 64 && out.width <= 3840 && out.width % 2 == 0, section, "width",
+          "expected an even number from 64 to 3840");
+  require(out.height >= 64 && out.height <= 2160 && out.height % 2 == 0, section, "height",
+          "expected an even number from 64 to 2160");
   require(out.fps >= 1 && out.fps <= 60, section, "fps", "expected 1 to 60");
   require(out.bitrate_kbps >= 100 && out.bitrate_kbps <= 25000, section, "bitrate_kbps", "expected 100 to 25000");
   require(out.keyframe_interval_s >= 0.5 && out.keyframe_interval_s <= 10, section, "keyframe_interval_s",
           "expected 0.5 to 10 seconds");
-  require(out.encoder == "auto" || is_known_encoder(out.encoder), section, "encoder",
-          "unknown encoder \"" + out.encoder + "\" (expected auto or one of: " + std::string(known_encoders_text()) + ")");
+  require(
+      out.encoder == "auto" || is_known_encoder(out.encoder), section, "encoder",
+      "unknown encoder \"" + out.encoder + "\" (expected auto or one of: " + std::string(known_encoders_text()) + ")");
 }
 
 void read_audio(Section section, Audio& out) {

@@ -50,7 +50,7 @@ struct Scene {
 
 struct Thumbnail {
   double interval_s = 180;
-  int width = 0;   // 0: the video's size
+  int width = 0;  // 0: the video's size
   int height = 0;
   std::string path = "/tmp/agentcast-thumbnail.jpg";  // where SIGUSR1 writes the current picture
 };

@@ -12,9 +12,12 @@ namespace {
 
 std::string describe(const ElementProbe& probe) {
   switch (probe.result) {
-    case ElementProbe::Result::usable: return "usable";
-    case ElementProbe::Result::missing: return "missing: " + probe.detail;
-    case ElementProbe::Result::fails_ready: return "fails to reach READY: " + probe.detail;
+    case ElementProbe::Result::usable:
+      return "usable";
+    case ElementProbe::Result::missing:
+      return "missing: " + probe.detail;
+    case ElementProbe::Result::fails_ready:
+      return "fails to reach READY: " + probe.detail;
   }
   return probe.detail;
 }
@@ -27,7 +30,8 @@ ElementProbe probe_gst_element(std::string_view element) {
   if (!factory) {
     const auto package = debian_package_for(element);
     return {ElementProbe::Result::missing,
-            package.empty() ? "no such GStreamer element" : "no such GStreamer element (Debian package " + std::string(package) + ")"};
+            package.empty() ? "no such GStreamer element"
+                            : "no such GStreamer element (Debian package " + std::string(package) + ")"};
   }
   GstElement* instance = gst_element_factory_create(factory.get(), nullptr);
   if (instance == nullptr) return {ElementProbe::Result::fails_ready, "the factory could not create it"};
@@ -74,8 +78,8 @@ EncoderChoice choose_video_encoder(std::string_view configured, std::string_view
     throw EncoderError("no usable H.264 encoder for board " + std::string(board_name) + ":" + tried);
   }
   const bool first = choice.considered.front().element == choice.element;
-  choice.reason = "auto: " + std::string(first ? "first" : "first usable") + " entry of board " + std::string(board_name) +
-                  "'s preference list";
+  choice.reason = "auto: " + std::string(first ? "first" : "first usable") + " entry of board " +
+                  std::string(board_name) + "'s preference list";
   return choice;
 }
 

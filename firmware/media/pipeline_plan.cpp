@@ -60,15 +60,17 @@ PipelinePlan plan_pipeline(const config::Config& config, const DataFiles& files,
     if (chosen == nullptr) {
       std::string names;
       for (const auto& b : boards) names += (names.empty() ? "" : ", ") + b.name;
-      throw board::BoardError("board.name: unknown board \"" + config.board.name + "\" (known: auto, none, " + names + ")");
+      throw board::BoardError("board.name: unknown board \"" + config.board.name + "\" (known: auto, none, " + names +
+                              ")");
     }
     plan.board_reason = "named by board.name";
   }
   plan.board_name = chosen->name;
   plan.board_notes = chosen->notes;
-  plan.video_encoder = choose_video_encoder(
-      config.video.encoder, chosen->name, chosen->encoders, probe,
-      [&](std::string_view element) { return files.read("pipelines/video/" + std::string(element) + ".txt").has_value(); });
+  plan.video_encoder =
+      choose_video_encoder(config.video.encoder, chosen->name, chosen->encoders, probe, [&](std::string_view element) {
+        return files.read("pipelines/video/" + std::string(element) + ".txt").has_value();
+      });
   plan.aac_encoder = choose_first_usable(kAacPreference, probe, "AAC encoder");
   plan.description = compose_description(config, plan.video_encoder.element, plan.aac_encoder.element, files);
   return plan;

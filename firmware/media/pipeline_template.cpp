@@ -31,7 +31,8 @@ std::string fill_template(std::string_view text, const TemplateValues& values, s
     if (close == std::string::npos) throw TemplateError(std::string(origin) + ": unterminated \"${\"");
     const std::string_view name = std::string_view(joined).substr(open + 2, close - open - 2);
     const auto value = values.find(name);
-    if (value == values.end()) throw TemplateError(std::string(origin) + ": unknown placeholder ${" + std::string(name) + "}");
+    if (value == values.end())
+      throw TemplateError(std::string(origin) + ": unknown placeholder ${" + std::string(name) + "}");
     out.append(joined, pos, open - pos);
     out += value->second;
     pos = close + 1;

@@ -30,12 +30,15 @@ void ScenePresenter::invalidate() {
   if (render_timer_) return;  // a redraw is already coming and will include this change
   const gint64 due = last_render_us_ + frame_interval_us_;
   const gint64 wait_ms = std::max<gint64>(0, (due - g_get_monotonic_time()) / 1000);
-  render_timer_ = SourceId(g_timeout_add(static_cast<guint>(wait_ms), [](gpointer self) -> gboolean {
-    auto* presenter = static_cast<ScenePresenter*>(self);
-    presenter->render_timer_.release();
-    presenter->render_now();
-    return G_SOURCE_REMOVE;
-  }, this));
+  render_timer_ = SourceId(g_timeout_add(
+      static_cast<guint>(wait_ms),
+      [](gpointer self) -> gboolean {
+        auto* presenter = static_cast<ScenePresenter*>(self);
+        presenter->render_timer_.release();
+        presenter->render_now();
+        return G_SOURCE_REMOVE;
+      },
+      this));
 }
 
 void ScenePresenter::render_now() {
@@ -51,13 +54,16 @@ void ScenePresenter::schedule_clock_tick() {
   // Wake just after the next wall-clock second so the displayed time changes on the second.
   const gint64 now_us = g_get_real_time();
   const guint wait_ms = static_cast<guint>((G_USEC_PER_SEC - now_us % G_USEC_PER_SEC) / 1000 + 5);
-  clock_timer_ = SourceId(g_timeout_add(wait_ms, [](gpointer self) -> gboolean {
-    auto* presenter = static_cast<ScenePresenter*>(self);
-    presenter->clock_timer_.release();
-    presenter->invalidate();
-    presenter->schedule_clock_tick();
-    return G_SOURCE_REMOVE;
-  }, this));
+  clock_timer_ = SourceId(g_timeout_add(
+      wait_ms,
+      [](gpointer self) -> gboolean {
+        auto* presenter = static_cast<ScenePresenter*>(self);
+        presenter->clock_timer_.release();
+        presenter->invalidate();
+        presenter->schedule_clock_tick();
+        return G_SOURCE_REMOVE;
+      },
+      this));
 }
 
 }  // namespace agentcast::media

@@ -158,7 +158,8 @@ void SceneRenderer::draw_chat_panel(const state::ScreenState& state) {
   const int text_w = static_cast<int>(panel_w - 2 * pad);
   const auto& chat = state.chat_lines();
   if (chat.empty()) {
-    draw_text(layout_with(ui_font_, "Chat appears here once a chat source is connected.", text_w), left + pad, list_top, kMuted);
+    draw_text(layout_with(ui_font_, "Chat appears here once a chat source is connected.", text_w), left + pad, list_top,
+              kMuted);
     return;
   }
   // Newest at the bottom; walk back until the panel is full.

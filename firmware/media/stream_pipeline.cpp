@@ -58,7 +58,9 @@ GstElement* StreamPipeline::element(const char* name) const {
 
 GstClockTime StreamPipeline::base_time() const { return gst_element_get_base_time(pipeline_.get()); }
 
-GstObjectPtr<GstClock> StreamPipeline::clock() const { return GstObjectPtr<GstClock>(gst_element_get_clock(pipeline_.get())); }
+GstObjectPtr<GstClock> StreamPipeline::clock() const {
+  return GstObjectPtr<GstClock>(gst_element_get_clock(pipeline_.get()));
+}
 
 std::optional<std::uint64_t> StreamPipeline::bytes_sent() const {
   GstStructure* stats = nullptr;
@@ -119,7 +121,8 @@ std::string StreamPipeline::describe_error(GstMessage* message) const {
   const std::string source = GST_MESSAGE_SRC_NAME(message) ? GST_MESSAGE_SRC_NAME(message) : "pipeline";
   std::string text = source + ": " + (error ? error->message : "unknown error");
   // GIO's TLS errors reach us only as text; say what to check.
-  if (text.find("TLS certificate") != std::string::npos || (debug && std::string_view(debug.get()).find("g-tls-error") != std::string_view::npos)) {
+  if (text.find("TLS certificate") != std::string::npos ||
+      (debug && std::string_view(debug.get()).find("g-tls-error") != std::string_view::npos)) {
     text += " (the server's certificate is not trusted: check tls.ca_file; verification is always on)";
   }
   return sanitize_for_log(scrub_secret(text, key_));

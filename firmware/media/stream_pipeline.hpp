@@ -22,9 +22,9 @@ class PipelineError : public std::runtime_error {
 class StreamPipeline {
  public:
   struct Events {
-    std::function<void()> playing;                        // the pipeline reached PLAYING
-    std::function<void(const std::string& why)> failed;   // an error; the message is safe to log
-    std::function<void()> finished;                       // EOS went through to the sink
+    std::function<void()> playing;                       // the pipeline reached PLAYING
+    std::function<void(const std::string& why)> failed;  // an error; the message is safe to log
+    std::function<void()> finished;                      // EOS went through to the sink
   };
 
   // Parses `description` and sets `location` on rtmp_sink. Throws PipelineError; no message

@@ -67,14 +67,14 @@ GstFlowReturn ThumbnailTap::on_sample(GstElement* sink, gpointer data) {
 void ThumbnailTap::attach(GstElement* encoder, GstElement* sink) {
   detach();
   probed_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
-  probe_id_ = gst_pad_add_probe(probed_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame,
-                                new std::shared_ptr<Gate>(gate_),
-                                [](gpointer data) { delete static_cast<std::shared_ptr<Gate>*>(data); });
+  probe_id_ =
+      gst_pad_add_probe(probed_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, new std::shared_ptr<Gate>(gate_),
+                        [](gpointer data) { delete static_cast<std::shared_ptr<Gate>*>(data); });
   sink_.reset(GST_ELEMENT(gst_object_ref(sink)));
   g_object_set(sink, "emit-signals", TRUE, nullptr);
-  sample_handler_ = g_signal_connect_data(sink, "new-sample", G_CALLBACK(on_sample), new std::shared_ptr<Gate>(gate_),
-                                          [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<Gate>*>(data); },
-                                          GConnectFlags{});
+  sample_handler_ = g_signal_connect_data(
+      sink, "new-sample", G_CALLBACK(on_sample), new std::shared_ptr<Gate>(gate_),
+      [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<Gate>*>(data); }, GConnectFlags{});
   // A request made while no pipeline was attached is served by the new one.
   if (!waiting_->callbacks.empty()) gate_->frames_wanted = 1;
 }
@@ -95,16 +95,19 @@ void ThumbnailTap::request(Done done) {
   waiting_->callbacks.push_back(std::move(done));
   if (waiting_->callbacks.size() > 1) return;  // one frame serves every caller waiting for it
   gate_->frames_wanted = 1;
-  waiting_->timeout = SourceId(g_timeout_add(timeout_ms_, [](gpointer data) -> gboolean {
-    auto* self = static_cast<ThumbnailTap*>(data);
-    self->waiting_->timeout.release();
-    self->gate_->frames_wanted = 0;
-    self->deliver(std::nullopt, "no frame reached the thumbnail branch in time (is the pipeline running?)");
-    return G_SOURCE_REMOVE;
-  }, this));
+  waiting_->timeout = SourceId(g_timeout_add(
+      timeout_ms_,
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<ThumbnailTap*>(data);
+        self->waiting_->timeout.release();
+        self->gate_->frames_wanted = 0;
+        self->deliver(std::nullopt, "no frame reached the thumbnail branch in time (is the pipeline running?)");
+        return G_SOURCE_REMOVE;
+      },
+      this));
 }
 
-void ThumbnailTap::deliver(std::optional<Thumbnail> thumbnail, const std::string& error) {
+void ThumbnailTap::deliver(const std::optional<Thumbnail>& thumbnail, const std::string& error) {
   auto callbacks = std::move(waiting_->callbacks);
   waiting_->callbacks.clear();
   waiting_->timeout.reset();

@@ -24,7 +24,7 @@ struct Thumbnail {
 class ThumbnailTap {
  public:
   // Called on the main loop with the JPEG, or nullopt and a reason.
-  using Done = std::function<void(std::optional<Thumbnail>, const std::string& error)>;
+  using Done = std::function<void(const std::optional<Thumbnail>&, const std::string& error)>;
 
   explicit ThumbnailTap(unsigned timeout_ms = 3000);
   ~ThumbnailTap();
@@ -44,7 +44,7 @@ class ThumbnailTap {
   struct Waiting;
   static GstPadProbeReturn on_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data);
   static GstFlowReturn on_sample(GstElement* sink, gpointer data);
-  void deliver(std::optional<Thumbnail> thumbnail, const std::string& error);
+  void deliver(const std::optional<Thumbnail>& thumbnail, const std::string& error);
 
   unsigned timeout_ms_;
   std::shared_ptr<Gate> gate_;        // shared with the streaming threads

@@ -6,17 +6,21 @@
 namespace agentcast::sources {
 namespace {
 
-constexpr const char* kAttributes = G_FILE_ATTRIBUTE_UNIX_DEVICE "," G_FILE_ATTRIBUTE_UNIX_INODE "," G_FILE_ATTRIBUTE_STANDARD_SIZE;
-constexpr gsize kReadChunk = 64 * 1024;
+constexpr const char* kAttributes =
+    G_FILE_ATTRIBUTE_UNIX_DEVICE "," G_FILE_ATTRIBUTE_UNIX_INODE "," G_FILE_ATTRIBUTE_STANDARD_SIZE;
+constexpr gsize kReadChunk = gsize{64} * 1024;
 
 // A cancelled operation's callback runs after its LogFollower may be gone: touch nothing.
-bool was_cancelled(const GError* error) { return error != nullptr && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED); }
+bool was_cancelled(const GError* error) {
+  return error != nullptr && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
 
 }  // namespace
 
-LogFollower::LogFollower(std::string path, LineHandler on_line) : LogFollower(std::move(path), std::move(on_line), Options{}) {}
+LogFollower::LogFollower(std::string path, LineHandler on_line)
+    : LogFollower(std::move(path), std::move(on_line), Options{}) {}
 
-LogFollower::LogFollower(std::string path, LineHandler on_line, Options options)
+LogFollower::LogFollower(std::string path, LineHandler on_line, const Options& options)
     : path_(std::move(path)),
       on_line_(std::move(on_line)),
       options_(options),
@@ -41,10 +45,13 @@ void LogFollower::start() {
     log::warning("scene.log_file: no file monitor (", error ? error->message : "unknown", "), polling every ",
                  options_.safety_poll_ms, " ms");
   }
-  poll_timer_ = SourceId(g_timeout_add(options_.safety_poll_ms, [](gpointer self) -> gboolean {
-    static_cast<LogFollower*>(self)->check();
-    return G_SOURCE_CONTINUE;
-  }, this));
+  poll_timer_ = SourceId(g_timeout_add(
+      options_.safety_poll_ms,
+      [](gpointer self) -> gboolean {
+        static_cast<LogFollower*>(self)->check();
+        return G_SOURCE_CONTINUE;
+      },
+      this));
   check();
 }
 

@@ -18,15 +18,15 @@ class LogFollower {
   using LineHandler = std::function<void(std::string line)>;  // sanitised, one display line
 
   struct Options {
-    std::size_t backlog_bytes = 16 * 1024;    // how much of an existing file to show at start
-    std::size_t max_line_chars = 300;         // longer lines are cut
-    std::size_t max_pending_bytes = 8 * 1024; // an unterminated line longer than this is shown as is
-    std::size_t max_jump_bytes = 1024 * 1024; // further behind than this: skip to the last backlog
+    std::size_t backlog_bytes = std::size_t{16} * 1024;     // how much of an existing file to show at start
+    std::size_t max_line_chars = 300;                       // longer lines are cut
+    std::size_t max_pending_bytes = std::size_t{8} * 1024;  // an unterminated line longer than this is shown as is
+    std::size_t max_jump_bytes = std::size_t{1024} * 1024;  // further behind than this: skip to the last backlog
     guint safety_poll_ms = 1000;
   };
 
   LogFollower(std::string path, LineHandler on_line);
-  LogFollower(std::string path, LineHandler on_line, Options options);
+  LogFollower(std::string path, LineHandler on_line, const Options& options);
   ~LogFollower();
   LogFollower(const LogFollower&) = delete;
   LogFollower& operator=(const LogFollower&) = delete;
@@ -47,7 +47,8 @@ class LogFollower {
   static void on_path_info(GObject* source, GAsyncResult* result, gpointer self);
   static void on_opened(GObject* source, GAsyncResult* result, gpointer self);
   static void on_read(GObject* source, GAsyncResult* result, gpointer self);
-  static void on_monitor_event(GFileMonitor* monitor, GFile* file, GFile* other, GFileMonitorEvent event, gpointer self);
+  static void on_monitor_event(GFileMonitor* monitor, GFile* file, GFile* other, GFileMonitorEvent event,
+                               gpointer self);
 
   void handle_path_info(GFileInfo* info);
   void handle_opened(GFileInputStream* stream);

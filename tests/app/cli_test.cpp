@@ -29,9 +29,7 @@ TEST(Cli, ConfigMayComeBeforeTheCommandOrWithEquals) {
   STRCMP_EQUAL("/tmp/b.json", command.config_path->c_str());
 }
 
-TEST(Cli, DefaultConfigWhenNotGiven) {
-  CHECK_FALSE(parse_command_line({"run"}).config_path.has_value());
-}
+TEST(Cli, DefaultConfigWhenNotGiven) { CHECK_FALSE(parse_command_line({"run"}).config_path.has_value()); }
 
 TEST(Cli, VersionAndHelpWinOverEverything) {
   CHECK(parse_command_line({"run", "--version"}).kind == Command::Kind::version);

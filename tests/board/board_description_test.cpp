@@ -13,7 +13,7 @@ using board::MachineFacts;
 
 namespace {
 
-MachineFacts facts(std::string model, std::string arch, std::set<std::string> paths = {}) {
+MachineFacts facts(std::string model, std::string arch, const std::set<std::string>& paths = {}) {
   return {std::move(model), std::move(arch), [paths](const std::string& p) { return paths.contains(p); }};
 }
 
@@ -30,9 +30,7 @@ bool has_hardware_h264(const BoardDescription& b) {
 
 }  // namespace
 
-TEST_GROUP(BoardDescription) {
-  std::vector<BoardDescription> boards = board::load_all(DataFiles());
-};
+TEST_GROUP(BoardDescription) { std::vector<BoardDescription> boards = board::load_all(DataFiles()); };
 
 TEST(BoardDescription, TheSupportedBoardsAreDescribed) {
   for (const char* name : {"rpi4", "rpi5", "jetson-nano", "jetson-orin-nano", "x86-vaapi", "generic"}) {
@@ -53,7 +51,8 @@ TEST(BoardDescription, BoardsWithHardwareEncoderPreferIt) {
   STRCMP_EQUAL("nvv4l2h264enc", board::find_by_name(boards, "jetson-nano")->encoders.front().c_str());
   STRCMP_EQUAL("vah264enc", board::find_by_name(boards, "x86-vaapi")->encoders.front().c_str());
   // Every list ends in a software encoder, so a board with a broken driver still streams.
-  for (const auto& b : boards) CHECK_TEXT(b.encoders.back() == "openh264enc" || b.encoders.back() == "x264enc", b.name.c_str());
+  for (const auto& b : boards)
+    CHECK_TEXT(b.encoders.back() == "openh264enc" || b.encoders.back() == "x264enc", b.name.c_str());
 }
 
 TEST(BoardDescription, DetectsFromTheDeviceTreeModel) {

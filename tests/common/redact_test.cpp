@@ -8,7 +8,8 @@ using agentcast::scrub_secret;
 TEST_GROUP(StreamUrlRedaction){};
 
 TEST(StreamUrlRedaction, HidesTheKeyKeepsHostAndApplication) {
-  STRCMP_EQUAL("rtmps://live.example:443/app/<redacted>", redact_stream_url("rtmps://live.example:443/app/sk_live_abc123").c_str());
+  STRCMP_EQUAL("rtmps://live.example:443/app/<redacted>",
+               redact_stream_url("rtmps://live.example:443/app/sk_live_abc123").c_str());
   STRCMP_EQUAL("rtmp://127.0.0.1/live/<redacted>", redact_stream_url("rtmp://127.0.0.1/live/demo").c_str());
 }
 
@@ -18,7 +19,8 @@ TEST(StreamUrlRedaction, HidesQueryStringsThatCarryTheKey) {
 }
 
 TEST(StreamUrlRedaction, HidesCredentialsInTheAuthority) {
-  STRCMP_EQUAL("rtmp://<redacted>@host:1935/app/<redacted>", redact_stream_url("rtmp://user:pw@host:1935/app/key").c_str());
+  STRCMP_EQUAL("rtmp://<redacted>@host:1935/app/<redacted>",
+               redact_stream_url("rtmp://user:pw@host:1935/app/key").c_str());
 }
 
 TEST(StreamUrlRedaction, NestedApplicationPathsKeepAllButTheKey) {

@@ -11,7 +11,8 @@ using agentcast::sanitize_line;
 TEST_GROUP(UntrustedText){};
 
 TEST(UntrustedText, PlainTextIsUnchanged) {
-  STRCMP_EQUAL("hello, world <b>not markup</b> & more", sanitize_line("hello, world <b>not markup</b> & more", 100).c_str());
+  STRCMP_EQUAL("hello, world <b>not markup</b> & more",
+               sanitize_line("hello, world <b>not markup</b> & more", 100).c_str());
 }
 
 TEST(UntrustedText, TerminalEscapeSequencesAreRemoved) {
@@ -21,8 +22,16 @@ TEST(UntrustedText, TerminalEscapeSequencesAreRemoved) {
 }
 
 TEST(UntrustedText, ControlCharactersAreDropped) {
-  STRCMP_EQUAL("abc", sanitize_line(std::string("a\x01\x08" "b\x7f" "c\r", 7), 100).c_str());
-  STRCMP_EQUAL("ab", sanitize_line("a\xc2\x85" "b", 100).c_str());  // U+0085 (C1 NEL)
+  STRCMP_EQUAL("abc", sanitize_line(std::string("a\x01\x08"
+                                                "b\x7f"
+                                                "c\r",
+                                                7),
+                                    100)
+                          .c_str());
+  STRCMP_EQUAL("ab", sanitize_line("a\xc2\x85"
+                                   "b",
+                                   100)
+                         .c_str());  // U+0085 (C1 NEL)
 }
 
 TEST(UntrustedText, BidiOverridesAreDropped) {
@@ -44,9 +53,7 @@ TEST(UntrustedText, EmbeddedNulDoesNotEndTheText) {
   CHECK(out.ends_with("b"));
 }
 
-TEST(UntrustedText, TabsExpandToColumnsOfEight) {
-  STRCMP_EQUAL("ab      c", sanitize_line("ab\tc", 100).c_str());
-}
+TEST(UntrustedText, TabsExpandToColumnsOfEight) { STRCMP_EQUAL("ab      c", sanitize_line("ab\tc", 100).c_str()); }
 
 TEST(UntrustedText, LongLinesAreCutWithAnEllipsisWithinTheLimit) {
   const std::string out = sanitize_line(std::string(50, 'x'), 10);
@@ -57,6 +64,4 @@ TEST(UntrustedText, LongLinesAreCutWithAnEllipsisWithinTheLimit) {
   CHECK(g_utf8_validate(multibyte.c_str(), -1, nullptr));
 }
 
-TEST(UntrustedText, LogFormKeepsOneLine) {
-  STRCMP_EQUAL("first\\nsecond", sanitize_for_log("first\nsecond").c_str());
-}
+TEST(UntrustedText, LogFormKeepsOneLine) { STRCMP_EQUAL("first\\nsecond", sanitize_for_log("first\nsecond").c_str()); }

@@ -64,7 +64,8 @@ TEST(Config, EveryKeyOfTheContractIsRead) {
     "thumbnail": {"interval_s": 120, "width": 640, "height": 360, "path": "/run/agentcast/thumb.jpg"},
     "chat": {"poll_active_s": 2, "poll_quiet_s": 10},
     "board": {"name": "rpi4"}
-  })", "test.json");
+  })",
+                            "test.json");
   STRCMP_EQUAL("rtmp", config.platform.kind.c_str());
   STRCMP_EQUAL("http://127.0.0.1:8080/api/v1", config.platform.api_base.c_str());
   STRCMP_EQUAL("/etc/agentcast/credentials.json", config.platform.credentials.c_str());
@@ -130,29 +131,37 @@ TEST(Config, UnknownEncoderListsTheKnownOnes) {
 }
 
 TEST(Config, AlsaDeviceCannotInjectPipelineSyntax) {
-  CHECK(error_of(R"({"audio": {"device": "hw:0 ! filesink location=/etc/passwd"}})").starts_with("test.json: audio.device:"));
+  CHECK(error_of(R"({"audio": {"device": "hw:0 ! filesink location=/etc/passwd"}})")
+            .starts_with("test.json: audio.device:"));
   CHECK(error_of(R"({"audio": {"device": "x\"y"}})").starts_with("test.json: audio.device:"));
   CHECK(error_of(R"({"audio": {"device": "plughw:CARD=Device,DEV=0"}})").empty());
 }
 
 TEST(Config, PlainHttpApiOnlyForLoopback) {
-  CHECK(error_of(R"({"platform": {"api_base": "http://retake.tv/api/v1"}})").starts_with("test.json: platform.api_base:"));
-  CHECK(error_of(R"({"platform": {"api_base": "http://127.0.0.1.evil.example/api"}})").starts_with("test.json: platform.api_base:"));
+  CHECK(error_of(R"({"platform": {"api_base": "http://retake.tv/api/v1"}})")
+            .starts_with("test.json: platform.api_base:"));
+  CHECK(error_of(R"({"platform": {"api_base": "http://127.0.0.1.evil.example/api"}})")
+            .starts_with("test.json: platform.api_base:"));
   CHECK(error_of(R"({"platform": {"api_base": "http://localhost:9000/api/v1"}})").empty());
   CHECK(error_of(R"({"platform": {"api_base": "http://[::1]:9000/api/v1"}})").empty());
-  CHECK(error_of(R"({"platform": {"skill_url": "ftp://retake.tv/skill.json"}})").starts_with("test.json: platform.skill_url:"));
+  CHECK(error_of(R"({"platform": {"skill_url": "ftp://retake.tv/skill.json"}})")
+            .starts_with("test.json: platform.skill_url:"));
 }
 
 TEST(Config, RtmpModeNeedsAnRtmpUrlWithAKey) {
-  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "http://x/live/k"}})").starts_with("test.json: output.url:"));
-  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host"}})").starts_with("test.json: output.url:"));
-  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host/live/"}})").starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "http://x/live/k"}})")
+            .starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host"}})")
+            .starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host/live/"}})")
+            .starts_with("test.json: output.url:"));
   CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmps://host:443/live/key"}})").empty());
 }
 
 TEST(Config, TildeExpandsToHome) {
   const auto config = parse(R"({"platform": {"credentials": "~/creds.json"}, "scene": {"log_file": "~/agent.log"},
-                               "tls": {"ca_file": "~/ca.pem"}, "thumbnail": {"path": "~/t.jpg"}})", "test.json");
+                               "tls": {"ca_file": "~/ca.pem"}, "thumbnail": {"path": "~/t.jpg"}})",
+                            "test.json");
   const std::string home = g_get_home_dir();
   STRCMP_EQUAL((home + "/creds.json").c_str(), config.platform.credentials.c_str());
   STRCMP_EQUAL((home + "/agent.log").c_str(), config.scene.log_file.c_str());
@@ -187,4 +196,10 @@ TEST(Config, LoadFileUsesThePathInMessages) {
   } catch (const ConfigError& error) {
     STRCMP_EQUAL((dir.file("a.json") + ": video.fps: expected an integer").c_str(), error.what());
   }
+}
+
+TEST(Config, TheConfigShippedInTheRootfsOverlayIsValid) {
+  const auto config = agentcast::config::load_file(AGENTCAST_SOURCE_DIR "/rootfs-overlay/etc/agentcast/agentcast.json");
+  STRCMP_EQUAL("retake", config.platform.kind.c_str());
+  LONGS_EQUAL(60, config.video.keyframe_interval_frames());
 }

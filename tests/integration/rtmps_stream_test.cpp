@@ -26,13 +26,14 @@ constexpr double kCapKbps = 1500;
 // Appends a line to the scene's log every 150 ms, so the encoder has real work.
 class LogWriter {
  public:
-  explicit LogWriter(std::string path) : thread_([this, path = std::move(path)] {
-      for (int i = 0; !stop_; ++i) {
-        std::ofstream(path, std::ios::app) << "step " << i << ": the agent considers option " << (i * 7919) % 1000
-                                           << " and writes a longer line of reasoning to its log\n";
-        std::this_thread::sleep_for(150ms);
-      }
-    }) {}
+  explicit LogWriter(std::string path)
+      : thread_([this, path = std::move(path)] {
+          for (int i = 0; !stop_; ++i) {
+            std::ofstream(path, std::ios::app) << "step " << i << ": the agent considers option " << (i * 7919) % 1000
+                                               << " and writes a longer line of reasoning to its log\n";
+            std::this_thread::sleep_for(150ms);
+          }
+        }) {}
   ~LogWriter() {
     stop_ = true;
     thread_.join();
@@ -45,8 +46,8 @@ class LogWriter {
 
 std::string random_key() { return "sk_test_" + std::to_string(g_random_int()) + std::to_string(g_random_int()); }
 
-bool wait_for_text(const TempDir& dir, const std::string& file, const std::string& text, std::chrono::milliseconds timeout,
-                   std::size_t occurrences = 1) {
+bool wait_for_text(const TempDir& dir, const std::string& file, const std::string& text,
+                   std::chrono::milliseconds timeout, std::size_t occurrences = 1) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string content = dir.read(file);
@@ -82,18 +83,22 @@ TEST_GROUP(RtmpsStream) {
 
   void write_config(const std::string& url, const std::string& ca_file) {
     dir.write("agentcast.json", R"({"platform": {"kind": "rtmp"}, "output": {"url": ")" + url + R"("},
-      "tls": {"ca_file": ")" + ca_file + R"("},
-      "scene": {"title": "Integration test", "log_file": ")" + dir.file("stream.log") + R"("},
-      "thumbnail": {"path": ")" + dir.file("thumbnail.jpg") + R"("}, "board": {"name": "generic"}})");
+      "tls": {"ca_file": ")" + ca_file +
+                                    R"("},
+      "scene": {"title": "Integration test", "log_file": ")" +
+                                    dir.file("stream.log") + R"("},
+      "thumbnail": {"path": ")" + dir.file("thumbnail.jpg") +
+                                    R"("}, "board": {"name": "generic"}})");
   }
 
   std::unique_ptr<ChildProcess> start_box() {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{AGENTCAST_BINARY, "run", "--config", dir.file("agentcast.json")},
-                                          dir.file("agentcast.log"), std::vector<std::string>{"AGENTCAST_DEBUG=1"});
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{AGENTCAST_BINARY, "run", "--config", dir.file("agentcast.json")},
+        dir.file("agentcast.log"), std::vector<std::string>{"AGENTCAST_DEBUG=1"});
   }
 
   // SIGTERM, then the box must be gone with exit code 0 within 5 s.
-  void stop_box(ChildProcess& box) {
+  void stop_box(ChildProcess & box) {
     const auto sent = std::chrono::steady_clock::now();
     box.signal(SIGTERM);
     const auto code = box.wait_for_exit(6000);
@@ -113,7 +118,8 @@ TEST(RtmpsStream, PublishesThePlatformFormatOverRtmpsWithTheConfiguredCa) {
   write_config("rtmps://127.0.0.1:" + std::to_string(server->rtmps_port()) + "/live/" + key, server->certificate());
   LogWriter writer(dir.file("stream.log"));
   auto box = start_box();
-  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to rtmps://127.0.0.1", 15s), dir.read("agentcast.log").c_str());
+  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to rtmps://127.0.0.1", 15s),
+             dir.read("agentcast.log").c_str());
 
   std::this_thread::sleep_for(7s);
   box->signal(SIGUSR1);

@@ -11,7 +11,7 @@ using namespace agentcast::media;
 namespace {
 
 // A machine where only some elements exist or work.
-ElementProber machine(std::map<std::string, ElementProbe::Result> elements) {
+ElementProber machine(const std::map<std::string, ElementProbe::Result>& elements) {
   return [elements](std::string_view name) {
     const auto it = elements.find(std::string(name));
     if (it == elements.end()) return ElementProbe{ElementProbe::Result::missing, "no such GStreamer element"};
@@ -27,11 +27,11 @@ TEST_GROUP(EncoderSelection){};
 
 TEST(EncoderSelection, AutoSkipsMissingAndBrokenEncoders) {
   const std::vector<std::string> preference{"nvv4l2h264enc", "v4l2h264enc", "x264enc", "openh264enc"};
-  const auto choice = choose_video_encoder(
-      "auto", "test-board", preference,
-      machine({{"v4l2h264enc", ElementProbe::Result::fails_ready}, {"x264enc", ElementProbe::Result::usable},
-               {"openh264enc", ElementProbe::Result::usable}}),
-      every_fragment);
+  const auto choice = choose_video_encoder("auto", "test-board", preference,
+                                           machine({{"v4l2h264enc", ElementProbe::Result::fails_ready},
+                                                    {"x264enc", ElementProbe::Result::usable},
+                                                    {"openh264enc", ElementProbe::Result::usable}}),
+                                           every_fragment);
   STRCMP_EQUAL("x264enc", choice.element.c_str());
   LONGS_EQUAL(4, choice.considered.size());
   CHECK(choice.considered[0].verdict.starts_with("missing"));
@@ -45,14 +45,16 @@ TEST(EncoderSelection, AutoTakesTheFirstWhenItWorks) {
   const std::vector<std::string> preference{"v4l2h264enc", "x264enc"};
   const auto choice = choose_video_encoder(
       "auto", "rpi4", preference,
-      machine({{"v4l2h264enc", ElementProbe::Result::usable}, {"x264enc", ElementProbe::Result::usable}}), every_fragment);
+      machine({{"v4l2h264enc", ElementProbe::Result::usable}, {"x264enc", ElementProbe::Result::usable}}),
+      every_fragment);
   STRCMP_EQUAL("v4l2h264enc", choice.element.c_str());
 }
 
 TEST(EncoderSelection, EncodersWithoutFragmentAreSkipped) {
   const std::vector<std::string> preference{"fancyenc", "x264enc"};
   const auto choice = choose_video_encoder(
-      "auto", "b", preference, machine({{"fancyenc", ElementProbe::Result::usable}, {"x264enc", ElementProbe::Result::usable}}),
+      "auto", "b", preference,
+      machine({{"fancyenc", ElementProbe::Result::usable}, {"x264enc", ElementProbe::Result::usable}}),
       [](std::string_view e) { return e == "x264enc"; });
   STRCMP_EQUAL("x264enc", choice.element.c_str());
   CHECK(choice.considered[0].verdict.starts_with("skipped"));

@@ -17,11 +17,12 @@ namespace {
 // 25 fps, 4 s GOP and 2500 kbit/s: none of these are defaults, so a fragment that ignores the
 // config shows up.
 config::Config tuned_config() {
-  return config::parse(R"({"platform": {"kind": "rtmp"}, "video": {"fps": 25, "keyframe_interval_s": 4, "bitrate_kbps": 2500,
+  return config::parse(
+      R"({"platform": {"kind": "rtmp"}, "video": {"fps": 25, "keyframe_interval_s": 4, "bitrate_kbps": 2500,
                            "width": 1920, "height": 1080},
                            "audio": {"bitrate_kbps": 96, "rate": 48000, "channels": 1},
                            "thumbnail": {"width": 640, "height": 360}})",
-                       "test.json");
+      "test.json");
 }
 
 std::string fragment(const std::string& encoder) {
@@ -174,7 +175,8 @@ TEST(PipelinePlan, UnknownBoardNameIsAnError) {
 TEST(PipelinePlan, AFragmentNextToTheConfigOverridesTheBuiltIn) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "pipelines" / "video");
-  dir.write("pipelines/video/x264enc.txt", "x264enc name=video_encoder bitrate=${bitrate_kbps} speed-preset=ultrafast\n");
+  dir.write("pipelines/video/x264enc.txt",
+            "x264enc name=video_encoder bitrate=${bitrate_kbps} speed-preset=ultrafast\n");
   const DataFiles files(dir.path());
   const auto description = compose_description(tuned_config(), "x264enc", "voaacenc", files);
   contains(description, "x264enc name=video_encoder bitrate=2500 speed-preset=ultrafast");

@@ -7,7 +7,8 @@ using namespace agentcast::media;
 TEST_GROUP(PipelineTemplate){};
 
 TEST(PipelineTemplate, CommentsGoAndLinesJoin) {
-  const auto out = fill_template("# a comment\nx264enc bitrate=${rate}\n   # indented comment\n  ! fakesink\n", {{"rate", "1500"}}, "t");
+  const auto out = fill_template("# a comment\nx264enc bitrate=${rate}\n   # indented comment\n  ! fakesink\n",
+                                 {{"rate", "1500"}}, "t");
   STRCMP_EQUAL("x264enc bitrate=1500 ! fakesink", out.c_str());
 }
 
@@ -17,7 +18,8 @@ TEST(PipelineTemplate, EveryPlaceholderIsFilled) {
 }
 
 TEST(PipelineTemplate, GstreamerSyntaxIsLeftAlone) {
-  const auto out = fill_template("video/x-h264,level=(string)4 ! capsfilter caps=\"video/x-raw,format={ I420, NV12 }\"", {}, "t");
+  const auto out =
+      fill_template("video/x-h264,level=(string)4 ! capsfilter caps=\"video/x-raw,format={ I420, NV12 }\"", {}, "t");
   STRCMP_EQUAL("video/x-h264,level=(string)4 ! capsfilter caps=\"video/x-raw,format={ I420, NV12 }\"", out.c_str());
 }
 

@@ -17,7 +17,7 @@ int lit_pixels(cairo_surface_t* surface, int x0, int y0, int x1, int y1) {
   const unsigned char* data = cairo_image_surface_get_data(surface);
   int lit = 0;
   for (int y = y0; y < y1; ++y) {
-    const auto* row = reinterpret_cast<const std::uint32_t*>(data + y * stride);
+    const auto* row = reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
     for (int x = x0; x < x1; ++x) {
       const std::uint32_t px = row[x];
       if (((px >> 16) & 0xff) + ((px >> 8) & 0xff) + (px & 0xff) > 300) ++lit;
@@ -31,9 +31,7 @@ int lit_in_log_panel(media::SceneRenderer& renderer) { return lit_pixels(rendere
 
 }  // namespace
 
-TEST_GROUP(SceneRenderer) {
-  media::SceneRenderer renderer{1280, 720, "Monospace 14"};
-};
+TEST_GROUP(SceneRenderer) { media::SceneRenderer renderer{1280, 720, "Monospace 14"}; };
 
 TEST(SceneRenderer, ProducesAnI420FrameOfTheVideoSize) {
   state::ScreenState screen;
@@ -82,7 +80,7 @@ TEST(SceneRenderer, StatusStripShowsLive) {
     const unsigned char* data = cairo_image_surface_get_data(renderer.surface());
     int red = 0;
     for (int y = 680; y < 715; ++y) {
-      const auto* row = reinterpret_cast<const std::uint32_t*>(data + y * stride);
+      const auto* row = reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
       for (int x = 0; x < 300; ++x) red += ((row[x] >> 16) & 0xff) > 200 && ((row[x] >> 8) & 0xff) < 120;
     }
     return red;

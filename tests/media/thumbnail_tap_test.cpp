@@ -35,12 +35,13 @@ TEST(ThumbnailTap, ReturnsAJpegOfTheConfiguredSizeOnRequestOnly) {
   TeePipeline tee;
   g_signal_connect(tee.get("main_branch").get(), "handoff", G_CALLBACK(count_buffer), &tee.main_frames);
   GstObjectPtr<GstPad> jpeg_out(gst_element_get_static_pad(tee.get("thumbnail_encoder").get(), "src"));
-  gst_pad_add_probe(jpeg_out.get(), GST_PAD_PROBE_TYPE_BUFFER,
-                    [](GstPad*, GstPadProbeInfo*, gpointer counter) {
-                      ++*static_cast<std::atomic<int>*>(counter);
-                      return GST_PAD_PROBE_OK;
-                    },
-                    &tee.jpegs_encoded, nullptr);
+  gst_pad_add_probe(
+      jpeg_out.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer counter) {
+        ++*static_cast<std::atomic<int>*>(counter);
+        return GST_PAD_PROBE_OK;
+      },
+      &tee.jpegs_encoded, nullptr);
   media::ThumbnailTap tap;
   tap.attach(tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
   gst_element_set_state(tee.pipeline.get(), GST_STATE_PLAYING);
@@ -50,8 +51,8 @@ TEST(ThumbnailTap, ReturnsAJpegOfTheConfiguredSizeOnRequestOnly) {
 
   std::optional<media::Thumbnail> result;
   bool done = false;
-  tap.request([&](std::optional<media::Thumbnail> thumbnail, const std::string&) {
-    result = std::move(thumbnail);
+  tap.request([&](const std::optional<media::Thumbnail>& thumbnail, const std::string&) {
+    result = thumbnail;
     done = true;
   });
   CHECK(testing::run_loop_until([&] { return done; }, 3000));
@@ -76,7 +77,8 @@ TEST(ThumbnailTap, OneFrameServesEveryWaitingCaller) {
   gst_element_set_state(tee.pipeline.get(), GST_STATE_PLAYING);
   int answered = 0;
   for (int i = 0; i < 3; ++i) {
-    tap.request([&](std::optional<media::Thumbnail> thumbnail, const std::string&) { answered += thumbnail ? 1 : 0; });
+    tap.request(
+        [&](const std::optional<media::Thumbnail>& thumbnail, const std::string&) { answered += thumbnail ? 1 : 0; });
   }
   CHECK(testing::run_loop_until([&] { return answered == 3; }, 3000));
   tap.detach();
@@ -89,7 +91,7 @@ TEST(ThumbnailTap, FailsWithAReasonWhenNoFrameComes) {
   tap.attach(tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
   std::string error;
   bool done = false;
-  tap.request([&](std::optional<media::Thumbnail> thumbnail, const std::string& why) {
+  tap.request([&](const std::optional<media::Thumbnail>& thumbnail, const std::string& why) {
     CHECK_FALSE(thumbnail.has_value());
     error = why;
     done = true;

@@ -42,7 +42,8 @@ TEST_GROUP(LogFollower) {
 };
 
 TEST(LogFollower, ShowsAppendedLinesInOrder) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
   append(path, "");
   follower.start();
   testing::run_loop_for(50);
@@ -55,7 +56,8 @@ TEST(LogFollower, ShowsAppendedLinesInOrder) {
 }
 
 TEST(LogFollower, WaitsForAFileThatDoesNotExistYet) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
   follower.start();
   testing::run_loop_for(150);
   CHECK(lines.empty());
@@ -65,7 +67,8 @@ TEST(LogFollower, WaitsForAFileThatDoesNotExistYet) {
 }
 
 TEST(LogFollower, APartialLineWaitsForItsNewline) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
   append(path, "");
   follower.start();
   append(path, "half a li");
@@ -82,7 +85,8 @@ TEST(LogFollower, StartsWithTheEndOfAnExistingFile) {
   append(path, big);
   sources::LogFollower::Options o = options();
   o.backlog_bytes = 200;
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, o);
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, o);
   follower.start();
   CHECK(wait_for_lines(1));
   testing::run_loop_for(200);
@@ -94,7 +98,8 @@ TEST(LogFollower, StartsWithTheEndOfAnExistingFile) {
 }
 
 TEST(LogFollower, TruncationStartsOverFromTheTop) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
   append(path, "");
   follower.start();
   append(path, "before truncation, a long first line\nsecond line before truncation\n");
@@ -108,7 +113,8 @@ TEST(LogFollower, TruncationStartsOverFromTheTop) {
 }
 
 TEST(LogFollower, RotationFinishesTheOldFileThenFollowsTheNewOne) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
   append(path, "");
   follower.start();
   append(path, "old 1\n");
@@ -125,7 +131,8 @@ TEST(LogFollower, RotationFinishesTheOldFileThenFollowsTheNewOne) {
 }
 
 TEST(LogFollower, DeletedAndRecreatedFileIsFollowed) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
   append(path, "");
   follower.start();
   append(path, "a\n");
@@ -138,7 +145,8 @@ TEST(LogFollower, DeletedAndRecreatedFileIsFollowed) {
 }
 
 TEST(LogFollower, LinesAreSanitised) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
   append(path, "");
   follower.start();
   append(path, "\x1b[32mgreen\x1b[0m text\r\n\xff\xfe bytes\n");
@@ -151,7 +159,8 @@ TEST(LogFollower, AnEndlessLineIsShownInPieces) {
   sources::LogFollower::Options o = options();
   o.max_pending_bytes = 100;
   o.max_line_chars = 1000;
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); }, o);
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, o);
   append(path, "");
   follower.start();
   append(path, std::string(250, 'x'));
@@ -160,8 +169,9 @@ TEST(LogFollower, AnEndlessLineIsShownInPieces) {
 }
 
 TEST(LogFollower, ANewLineArrivesQuickly) {
-  sources::LogFollower follower(path, [&](std::string line) { lines.push_back(std::move(line)); },
-                                sources::LogFollower::Options{});  // the default 1 s safety poll
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); },
+      sources::LogFollower::Options{});  // the default 1 s safety poll
   append(path, "");
   follower.start();
   testing::run_loop_for(100);

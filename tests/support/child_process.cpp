@@ -27,12 +27,14 @@ int decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERM
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& output_file,
                            const std::vector<std::string>& extra_env) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_storage;
   for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
   for (const auto& e : extra_env) env_storage.push_back(e);
   std::vector<char*> env;
+  env.reserve(env_storage.size() + 1);
   for (auto& e : env_storage) env.push_back(e.data());
   env.push_back(nullptr);
 
@@ -68,7 +70,8 @@ bool ChildProcess::running() {
 
 std::optional<int> ChildProcess::wait_for_exit(int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (running() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return status_;
 }
 
@@ -98,9 +101,12 @@ int free_loopback_port() {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
   socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free loopback port");
+  }
   close(fd);
   return ntohs(address.sin_port);
 }

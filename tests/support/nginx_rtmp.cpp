@@ -6,7 +6,8 @@
 
 namespace agentcast::testing {
 
-bool make_self_signed_certificate(const std::string& cert_path, const std::string& key_path, const std::string& common_name) {
+bool make_self_signed_certificate(const std::string& cert_path, const std::string& key_path,
+                                  const std::string& common_name) {
   std::string output;
   return run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                       "-keyout", key_path, "-out", cert_path, "-days", "2", "-subj", "/CN=" + common_name, "-addext",
@@ -29,17 +30,30 @@ NginxRtmp::NginxRtmp(const TempDir& dir) : dir_(dir) {
     }
   }
   const std::string root = dir.path().string();
-  dir.write("nginx.conf",
-            "load_module " + modules + "ngx_rtmp_module.so;\n"
-            "load_module " + modules + "ngx_stream_module.so;\n"
-            "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\n"
-            "error_log " + root + "/nginx-error.log info;\npid " + root + "/nginx.pid;\n"
-            "events { worker_connections 64; }\n"
-            "rtmp { server { listen 127.0.0.1:" + std::to_string(rtmp_port_) + ";\n"
-            "  application live { live on; record all; record_unique off; record_path " + root + "/recordings; } } }\n"
-            "stream { server { listen 127.0.0.1:" + std::to_string(rtmps_port_) + " ssl;\n"
-            "  ssl_certificate " + certificate_ + "; ssl_certificate_key " + dir.file("server.key") + ";\n"
-            "  proxy_pass 127.0.0.1:" + std::to_string(rtmp_port_) + "; } }\n");
+  dir.write("nginx.conf", "load_module " + modules +
+                              "ngx_rtmp_module.so;\n"
+                              "load_module " +
+                              modules +
+                              "ngx_stream_module.so;\n"
+                              "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\n"
+                              "error_log " +
+                              root + "/nginx-error.log info;\npid " + root +
+                              "/nginx.pid;\n"
+                              "events { worker_connections 64; }\n"
+                              "rtmp { server { listen 127.0.0.1:" +
+                              std::to_string(rtmp_port_) +
+                              ";\n"
+                              "  application live { live on; record all; record_unique off; record_path " +
+                              root +
+                              "/recordings; } } }\n"
+                              "stream { server { listen 127.0.0.1:" +
+                              std::to_string(rtmps_port_) +
+                              " ssl;\n"
+                              "  ssl_certificate " +
+                              certificate_ + "; ssl_certificate_key " + dir.file("server.key") +
+                              ";\n"
+                              "  proxy_pass 127.0.0.1:" +
+                              std::to_string(rtmp_port_) + "; } }\n");
   start();
 }
 
@@ -47,7 +61,8 @@ NginxRtmp::~NginxRtmp() { stop(); }
 
 void NginxRtmp::start() {
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"nginx", "-p", dir_.path().string(), "-c", dir_.file("nginx.conf"), "-e", dir_.file("nginx-error.log")},
+      std::vector<std::string>{"nginx", "-p", dir_.path().string(), "-c", dir_.file("nginx.conf"), "-e",
+                               dir_.file("nginx-error.log")},
       dir_.file("nginx-output.log"));
   if (!wait_for_port(rtmp_port_, 10000) || !wait_for_port(rtmps_port_, 10000)) {
     throw std::runtime_error("nginx did not start; see " + dir_.file("nginx-error.log"));

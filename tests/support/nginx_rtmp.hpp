@@ -10,7 +10,8 @@
 namespace agentcast::testing {
 
 // Writes a self-signed certificate for 127.0.0.1/localhost; returns false if openssl failed.
-bool make_self_signed_certificate(const std::string& cert_path, const std::string& key_path, const std::string& common_name);
+bool make_self_signed_certificate(const std::string& cert_path, const std::string& key_path,
+                                  const std::string& common_name);
 
 class NginxRtmp {
  public:
@@ -20,7 +21,7 @@ class NginxRtmp {
   int rtmp_port() const { return rtmp_port_; }
   int rtmps_port() const { return rtmps_port_; }
   const std::string& certificate() const { return certificate_; }  // the CA a client must trust
-  std::string recording(const std::string& stream_key) const;       // path of <key>.flv
+  std::string recording(const std::string& stream_key) const;      // path of <key>.flv
   std::string error_log() const;
   // Stops the server (the RTMP connection drops) and starts it again on the same ports.
   void stop();
