@@ -63,13 +63,7 @@ int StreamingApp::run() {
   presenter_.start();
   log_follower_.start();
   start_pipeline();
-  progress_timer_ = SourceId(g_timeout_add(
-      kProgressCheckMs,
-      [](gpointer self) -> gboolean {
-        static_cast<StreamingApp*>(self)->watch_progress();
-        return G_SOURCE_CONTINUE;
-      },
-      this));
+  progress_timer_.every(kProgressCheckMs, [this] { watch_progress(); });
 
   g_main_loop_run(loop_.get());
 
@@ -80,7 +74,7 @@ int StreamingApp::run() {
 }
 
 void StreamingApp::start_pipeline() {
-  restart_timer_.reset();
+  restart_timer_.stop();
   set_status_label("CONNECTING", false);
   try {
     pipeline_ = std::make_unique<media::StreamPipeline>(plan_.description, location_,
@@ -163,15 +157,7 @@ void StreamingApp::schedule_restart() {
   const double delay = backoff_.next_delay(g_random_double());
   ++restarts_;
   log::info("restarting the stream in ", static_cast<int>(delay * 1000), " ms (attempt ", backoff_.attempts(), ")");
-  restart_timer_ = SourceId(g_timeout_add(
-      static_cast<guint>(delay * 1000),
-      [](gpointer self) -> gboolean {
-        auto* app = static_cast<StreamingApp*>(self);
-        app->restart_timer_.release();
-        app->start_pipeline();
-        return G_SOURCE_REMOVE;
-      },
-      this));
+  restart_timer_.once(static_cast<guint>(delay * 1000), [this] { start_pipeline(); });
 }
 
 void StreamingApp::begin_shutdown(const char* signal_name) {
@@ -189,23 +175,17 @@ void StreamingApp::begin_shutdown(const char* signal_name) {
     log::error("shutdown did not finish in time; exiting");
     _exit(kExitOk);
   }).detach();
-  restart_timer_.reset();
+  restart_timer_.stop();
   if (!pipeline_ || !streaming_) {
     quit();
     return;
   }
   feed_.stop();
   pipeline_->finish();
-  shutdown_timer_ = SourceId(g_timeout_add(
-      kEosTimeoutMs,
-      [](gpointer self) -> gboolean {
-        auto* app = static_cast<StreamingApp*>(self);
-        app->shutdown_timer_.release();
-        log::warning("end of stream did not reach the server within ", kEosTimeoutMs, " ms");
-        app->quit();
-        return G_SOURCE_REMOVE;
-      },
-      this));
+  shutdown_timer_.once(kEosTimeoutMs, [this] {
+    log::warning("end of stream did not reach the server within ", kEosTimeoutMs, " ms");
+    quit();
+  });
 }
 
 void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }

@@ -3,6 +3,7 @@
 // the log follower, thumbnails and signal handling. Nothing here blocks the loop.
 #include "app/retry_backoff.hpp"
 #include "common/handles.hpp"
+#include "common/timer.hpp"
 #include "config/config.hpp"
 #include "media/pipeline_plan.hpp"
 #include "media/scene_presenter.hpp"
@@ -65,9 +66,9 @@ class StreamingApp {
   gint64 streaming_since_us_ = 0;
   int restarts_ = 0;
 
-  SourceId progress_timer_;
-  SourceId restart_timer_;
-  SourceId shutdown_timer_;
+  Timer progress_timer_;
+  Timer restart_timer_;
+  Timer shutdown_timer_;
   SourceId sigterm_;
   SourceId sigint_;
   SourceId sigusr1_;

@@ -63,8 +63,6 @@ class SourceId {
   void reset() {
     if (id_ != 0) g_source_remove(std::exchange(id_, 0));
   }
-  // For a callback that returned G_SOURCE_REMOVE: the id is already gone, forget it.
-  void release() { id_ = 0; }
   explicit operator bool() const { return id_ != 0; }
 
  private:

@@ -27,22 +27,14 @@ void ScenePresenter::start() {
 }
 
 void ScenePresenter::invalidate() {
-  if (render_timer_) return;  // a redraw is already coming and will include this change
+  if (render_timer_.active()) return;  // a redraw is already coming and will include this change
   const gint64 due = last_render_us_ + frame_interval_us_;
   const gint64 wait_ms = std::max<gint64>(0, (due - g_get_monotonic_time()) / 1000);
-  render_timer_ = SourceId(g_timeout_add(
-      static_cast<guint>(wait_ms),
-      [](gpointer self) -> gboolean {
-        auto* presenter = static_cast<ScenePresenter*>(self);
-        presenter->render_timer_.release();
-        presenter->render_now();
-        return G_SOURCE_REMOVE;
-      },
-      this));
+  render_timer_.once(static_cast<guint>(wait_ms), [this] { render_now(); });
 }
 
 void ScenePresenter::render_now() {
-  render_timer_.reset();
+  render_timer_.stop();
   last_render_us_ = g_get_monotonic_time();
   if (GstBufferPtr frame = renderer_.render(state_, clock_text_now())) {
     feed_.show(std::move(frame));
@@ -54,16 +46,10 @@ void ScenePresenter::schedule_clock_tick() {
   // Wake just after the next wall-clock second so the displayed time changes on the second.
   const gint64 now_us = g_get_real_time();
   const guint wait_ms = static_cast<guint>((G_USEC_PER_SEC - now_us % G_USEC_PER_SEC) / 1000 + 5);
-  clock_timer_ = SourceId(g_timeout_add(
-      wait_ms,
-      [](gpointer self) -> gboolean {
-        auto* presenter = static_cast<ScenePresenter*>(self);
-        presenter->clock_timer_.release();
-        presenter->invalidate();
-        presenter->schedule_clock_tick();
-        return G_SOURCE_REMOVE;
-      },
-      this));
+  clock_timer_.once(wait_ms, [this] {
+    invalidate();
+    schedule_clock_tick();
+  });
 }
 
 }  // namespace agentcast::media

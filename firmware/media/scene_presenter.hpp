@@ -3,6 +3,7 @@
 // frame interval, however many changes arrive) and when the clock's second turns. Between
 // redraws the video feed keeps sending the last frame.
 #include "common/handles.hpp"
+#include "common/timer.hpp"
 #include "media/scene_renderer.hpp"
 #include "media/video_feed.hpp"
 #include "state/screen_state.hpp"
@@ -34,8 +35,8 @@ class ScenePresenter {
   gint64 frame_interval_us_;
   gint64 last_render_us_ = 0;
   std::uint64_t renders_ = 0;
-  SourceId render_timer_;
-  SourceId clock_timer_;
+  Timer render_timer_;
+  Timer clock_timer_;
 };
 
 }  // namespace agentcast::media

@@ -42,32 +42,23 @@ std::string format_uptime(std::int64_t seconds) {
 }  // namespace
 
 SceneRenderer::SceneRenderer(int width, int height, std::string_view monospace_font)
-    : width_(width), height_(height), scale_(height / 720.0) {
-  surface_ = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
-  cr_ = cairo_create(surface_);
-  layout_ = pango_cairo_create_layout(cr_);
-  mono_font_ = scaled_font(monospace_font, scale_);
-  title_font_ = scaled_font("Sans Bold 22", scale_);
-  ui_font_ = scaled_font("Sans 14", scale_);
-
+    : width_(width),
+      height_(height),
+      scale_(height / 720.0),
+      surface_(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height)),
+      cr_(cairo_create(surface_.get())),
+      layout_(pango_cairo_create_layout(cr_.get())),
+      mono_font_(scaled_font(monospace_font, scale_)),
+      title_font_(scaled_font("Sans Bold 22", scale_)),
+      ui_font_(scaled_font("Sans 14", scale_)) {
   // CAIRO_FORMAT_RGB24 is a native-endian 32-bit xRGB word: BGRx in memory on little endian.
   gst_video_info_set_format(&rgb_info_, G_BYTE_ORDER == G_LITTLE_ENDIAN ? GST_VIDEO_FORMAT_BGRx : GST_VIDEO_FORMAT_xRGB,
                             width, height);
-  rgb_info_.stride[0] = cairo_image_surface_get_stride(surface_);
+  rgb_info_.stride[0] = cairo_image_surface_get_stride(surface_.get());
   rgb_info_.size = static_cast<gsize>(rgb_info_.stride[0]) * height;
   gst_video_info_set_format(&i420_info_, GST_VIDEO_FORMAT_I420, width, height);
   gst_video_colorimetry_from_string(&i420_info_.colorimetry, "bt709");
-  converter_ = gst_video_converter_new(&rgb_info_, &i420_info_, nullptr);
-}
-
-SceneRenderer::~SceneRenderer() {
-  gst_video_converter_free(converter_);
-  pango_font_description_free(ui_font_);
-  pango_font_description_free(title_font_);
-  pango_font_description_free(mono_font_);
-  g_object_unref(layout_);
-  cairo_destroy(cr_);
-  cairo_surface_destroy(surface_);
+  converter_.reset(gst_video_converter_new(&rgb_info_, &i420_info_, nullptr));
 }
 
 GstBufferPtr SceneRenderer::render(const state::ScreenState& state, std::string_view clock_text) {
@@ -76,34 +67,34 @@ GstBufferPtr SceneRenderer::render(const state::ScreenState& state, std::string_
 }
 
 void SceneRenderer::draw(const state::ScreenState& state, std::string_view clock_text) {
-  fill_rect(cr_, 0, 0, width_, height_, kBackground);
+  fill_rect(cr_.get(), 0, 0, width_, height_, kBackground);
   draw_title(state);
   draw_log_panel(state);
   draw_chat_panel(state);
   draw_status_strip(state, clock_text);
-  cairo_surface_flush(surface_);
+  cairo_surface_flush(surface_.get());
 }
 
 PangoLayout* SceneRenderer::layout_with(const PangoFontDescription* font, std::string_view text, int width_px) {
-  pango_layout_set_font_description(layout_, font);
-  pango_layout_set_text(layout_, text.data(), static_cast<int>(text.size()));
-  pango_layout_set_width(layout_, width_px > 0 ? width_px * PANGO_SCALE : -1);
-  pango_layout_set_wrap(layout_, PANGO_WRAP_WORD_CHAR);
-  pango_layout_set_ellipsize(layout_, PANGO_ELLIPSIZE_NONE);
-  return layout_;
+  pango_layout_set_font_description(layout_.get(), font);
+  pango_layout_set_text(layout_.get(), text.data(), static_cast<int>(text.size()));
+  pango_layout_set_width(layout_.get(), width_px > 0 ? width_px * PANGO_SCALE : -1);
+  pango_layout_set_wrap(layout_.get(), PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_ellipsize(layout_.get(), PANGO_ELLIPSIZE_NONE);
+  return layout_.get();
 }
 
 void SceneRenderer::draw_text(PangoLayout* layout, double x, double y, std::uint32_t rgb) {
-  set_color(cr_, rgb);
-  cairo_move_to(cr_, x, y);
-  pango_cairo_show_layout(cr_, layout);
+  set_color(cr_.get(), rgb);
+  cairo_move_to(cr_.get(), x, y);
+  pango_cairo_show_layout(cr_.get(), layout);
 }
 
 void SceneRenderer::draw_title(const state::ScreenState& state) {
   const double bar = 60 * scale_;
-  fill_rect(cr_, 0, 0, width_, bar, kBar);
+  fill_rect(cr_.get(), 0, 0, width_, bar, kBar);
   const std::string& title = state.title().empty() ? std::string("agentcast") : state.title();
-  PangoLayout* layout = layout_with(title_font_, title, static_cast<int>(width_ - 40 * scale_));
+  PangoLayout* layout = layout_with(title_font_.get(), title, static_cast<int>(width_ - 40 * scale_));
   pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
   int text_h = 0;
   pango_layout_get_pixel_size(layout, nullptr, &text_h);
@@ -115,13 +106,13 @@ void SceneRenderer::draw_log_panel(const state::ScreenState& state) {
   const double top = 60 * scale_ + margin;
   const double bottom = height_ - 48 * scale_ - margin;
   const double right = std::round(width_ * 0.68);
-  fill_rect(cr_, margin, top, right - margin, bottom - top, kTerminal);
+  fill_rect(cr_.get(), margin, top, right - margin, bottom - top, kTerminal);
 
   // Like `tail -f` in a terminal: newest line at the bottom, older ones scroll off the top.
   // Only as many lines as could fit are laid out; the clip cuts the first one if it wraps.
   const double pad = 10 * scale_;
   const double inner_h = bottom - top - 2 * pad;
-  const int line_h = std::max(1, pango_font_description_get_size(mono_font_) / PANGO_SCALE);
+  const int line_h = std::max(1, pango_font_description_get_size(mono_font_.get()) / PANGO_SCALE);
   const auto& lines = state.log_lines();
   const std::size_t fit = std::min(lines.size(), static_cast<std::size_t>(inner_h / line_h) + 1);
   std::string text;
@@ -129,14 +120,14 @@ void SceneRenderer::draw_log_panel(const state::ScreenState& state) {
     if (!text.empty()) text += '\n';
     text += *it;
   }
-  PangoLayout* layout = layout_with(mono_font_, text, static_cast<int>(right - margin - 2 * pad));
+  PangoLayout* layout = layout_with(mono_font_.get(), text, static_cast<int>(right - margin - 2 * pad));
   int text_h = 0;
   pango_layout_get_pixel_size(layout, nullptr, &text_h);
-  cairo_save(cr_);
-  cairo_rectangle(cr_, margin + pad, top + pad, right - margin - 2 * pad, inner_h);
-  cairo_clip(cr_);
+  cairo_save(cr_.get());
+  cairo_rectangle(cr_.get(), margin + pad, top + pad, right - margin - 2 * pad, inner_h);
+  cairo_clip(cr_.get());
   draw_text(layout, margin + pad, top + pad + std::min(0.0, inner_h - text_h), kTerminalText);
-  cairo_restore(cr_);
+  cairo_restore(cr_.get());
 }
 
 void SceneRenderer::draw_chat_panel(const state::ScreenState& state) {
@@ -145,10 +136,10 @@ void SceneRenderer::draw_chat_panel(const state::ScreenState& state) {
   const double top = 60 * scale_ + margin;
   const double bottom = height_ - 48 * scale_ - margin;
   const double panel_w = width_ - margin - left;
-  fill_rect(cr_, left, top, panel_w, bottom - top, kBar);
+  fill_rect(cr_.get(), left, top, panel_w, bottom - top, kBar);
 
   const double pad = 12 * scale_;
-  PangoLayout* header = layout_with(ui_font_, "CHAT", -1);
+  PangoLayout* header = layout_with(ui_font_.get(), "CHAT", -1);
   draw_text(header, left + pad, top + pad, kAccent);
   int header_h = 0;
   pango_layout_get_pixel_size(header, nullptr, &header_h);
@@ -158,41 +149,41 @@ void SceneRenderer::draw_chat_panel(const state::ScreenState& state) {
   const int text_w = static_cast<int>(panel_w - 2 * pad);
   const auto& chat = state.chat_lines();
   if (chat.empty()) {
-    draw_text(layout_with(ui_font_, "Chat appears here once a chat source is connected.", text_w), left + pad, list_top,
-              kMuted);
+    draw_text(layout_with(ui_font_.get(), "Chat appears here once a chat source is connected.", text_w), left + pad,
+              list_top, kMuted);
     return;
   }
   // Newest at the bottom; walk back until the panel is full.
-  cairo_save(cr_);
-  cairo_rectangle(cr_, left + pad, list_top, text_w, list_h);
-  cairo_clip(cr_);
+  cairo_save(cr_.get());
+  cairo_rectangle(cr_.get(), left + pad, list_top, text_w, list_h);
+  cairo_clip(cr_.get());
   double y = list_top + list_h;
   for (auto it = chat.rbegin(); it != chat.rend() && y > list_top; ++it) {
-    PangoLayout* layout = layout_with(ui_font_, it->author + ": " + it->text, text_w);
+    PangoLayout* layout = layout_with(ui_font_.get(), it->author + ": " + it->text, text_w);
     int h = 0;
     pango_layout_get_pixel_size(layout, nullptr, &h);
     y -= h + 4 * scale_;
     draw_text(layout, left + pad, y, kChatText);
   }
-  cairo_restore(cr_);
+  cairo_restore(cr_.get());
 }
 
 void SceneRenderer::draw_status_strip(const state::ScreenState& state, std::string_view clock_text) {
   const double strip = 48 * scale_;
   const double top = height_ - strip;
-  fill_rect(cr_, 0, top, width_, strip, kBar);
+  fill_rect(cr_.get(), 0, top, width_, strip, kBar);
   const auto& status = state.status();
   const double pad = 20 * scale_;
 
   std::string left = (status.live ? "\u25CF LIVE" : "\u25CB " + status.label);
   if (status.viewers) left += "   viewers " + std::to_string(*status.viewers);
   if (status.uptime_s) left += "   uptime " + format_uptime(*status.uptime_s);
-  PangoLayout* layout = layout_with(ui_font_, left, static_cast<int>(width_ * 0.7));
+  PangoLayout* layout = layout_with(ui_font_.get(), left, static_cast<int>(width_ * 0.7));
   int h = 0;
   pango_layout_get_pixel_size(layout, nullptr, &h);
   draw_text(layout, pad, top + (strip - h) / 2, status.live ? kLive : kMuted);
 
-  layout = layout_with(ui_font_, clock_text, -1);
+  layout = layout_with(ui_font_.get(), clock_text, -1);
   int w = 0;
   pango_layout_get_pixel_size(layout, &w, &h);
   draw_text(layout, width_ - pad - w, top + (strip - h) / 2, 0xffffff);
@@ -201,7 +192,7 @@ void SceneRenderer::draw_status_strip(const state::ScreenState& state, std::stri
 GstBufferPtr SceneRenderer::convert_to_i420() {
   // Wrap cairo's pixels without copying; the I420 buffer is new each time because the encoder
   // may still hold the previous one.
-  GstBufferPtr rgb(gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, cairo_image_surface_get_data(surface_),
+  GstBufferPtr rgb(gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, cairo_image_surface_get_data(surface_.get()),
                                                rgb_info_.size, 0, rgb_info_.size, nullptr, nullptr));
   GstBufferPtr i420(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
   GstVideoFrame in_frame;
@@ -211,7 +202,7 @@ GstBufferPtr SceneRenderer::convert_to_i420() {
     gst_video_frame_unmap(&in_frame);
     return nullptr;
   }
-  gst_video_converter_frame(converter_, &in_frame, &out_frame);
+  gst_video_converter_frame(converter_.get(), &in_frame, &out_frame);
   gst_video_frame_unmap(&out_frame);
   gst_video_frame_unmap(&in_frame);
   return i420;

@@ -18,7 +18,6 @@ namespace agentcast::media {
 class SceneRenderer {
  public:
   SceneRenderer(int width, int height, std::string_view monospace_font);
-  ~SceneRenderer();
   SceneRenderer(const SceneRenderer&) = delete;
   SceneRenderer& operator=(const SceneRenderer&) = delete;
 
@@ -26,7 +25,7 @@ class SceneRenderer {
   GstBufferPtr render(const state::ScreenState& state, std::string_view clock_text);
 
   // The RGB picture of the last render (tests look at it).
-  cairo_surface_t* surface() const { return surface_; }
+  cairo_surface_t* surface() const { return surface_.get(); }
 
  private:
   void draw(const state::ScreenState& state, std::string_view clock_text);
@@ -38,18 +37,32 @@ class SceneRenderer {
   PangoLayout* layout_with(const PangoFontDescription* font, std::string_view text, int width_px);
   GstBufferPtr convert_to_i420();
 
+  struct SurfaceDestroy {
+    void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
+  };
+  struct CairoDestroy {
+    void operator()(cairo_t* cr) const { cairo_destroy(cr); }
+  };
+  struct FontFree {
+    void operator()(PangoFontDescription* font) const { pango_font_description_free(font); }
+  };
+  struct ConverterFree {
+    void operator()(GstVideoConverter* converter) const { gst_video_converter_free(converter); }
+  };
+  using FontPtr = std::unique_ptr<PangoFontDescription, FontFree>;
+
   int width_;
   int height_;
   double scale_;
-  cairo_surface_t* surface_ = nullptr;
-  cairo_t* cr_ = nullptr;
-  PangoLayout* layout_ = nullptr;  // reused for every text run
-  PangoFontDescription* mono_font_ = nullptr;
-  PangoFontDescription* title_font_ = nullptr;
-  PangoFontDescription* ui_font_ = nullptr;
+  std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface_;
+  std::unique_ptr<cairo_t, CairoDestroy> cr_;
+  GObjectPtr<PangoLayout> layout_;  // reused for every text run
+  FontPtr mono_font_;
+  FontPtr title_font_;
+  FontPtr ui_font_;
   GstVideoInfo rgb_info_{};
   GstVideoInfo i420_info_{};
-  GstVideoConverter* converter_ = nullptr;
+  std::unique_ptr<GstVideoConverter, ConverterFree> converter_;
 };
 
 }  // namespace agentcast::media

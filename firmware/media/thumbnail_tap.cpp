@@ -1,6 +1,7 @@
 #include "media/thumbnail_tap.hpp"
 
 #include "common/main_thread.hpp"
+#include "common/timer.hpp"
 
 #include <gst/app/gstappsink.h>
 
@@ -15,7 +16,7 @@ struct ThumbnailTap::Gate {
 
 struct ThumbnailTap::Waiting {
   std::vector<Done> callbacks;
-  SourceId timeout;
+  Timer timeout;
 };
 
 ThumbnailTap::ThumbnailTap(unsigned timeout_ms)
@@ -58,7 +59,7 @@ GstFlowReturn ThumbnailTap::on_sample(GstElement* sink, gpointer data) {
     if (!alive || alive->callbacks.empty()) return;
     auto callbacks = std::move(alive->callbacks);
     alive->callbacks.clear();
-    alive->timeout.reset();
+    alive->timeout.stop();
     for (auto& done : callbacks) done(thumbnail, {});
   });
   return GST_FLOW_OK;
@@ -95,22 +96,16 @@ void ThumbnailTap::request(Done done) {
   waiting_->callbacks.push_back(std::move(done));
   if (waiting_->callbacks.size() > 1) return;  // one frame serves every caller waiting for it
   gate_->frames_wanted = 1;
-  waiting_->timeout = SourceId(g_timeout_add(
-      timeout_ms_,
-      [](gpointer data) -> gboolean {
-        auto* self = static_cast<ThumbnailTap*>(data);
-        self->waiting_->timeout.release();
-        self->gate_->frames_wanted = 0;
-        self->deliver(std::nullopt, "no frame reached the thumbnail branch in time (is the pipeline running?)");
-        return G_SOURCE_REMOVE;
-      },
-      this));
+  waiting_->timeout.once(timeout_ms_, [this] {
+    gate_->frames_wanted = 0;
+    deliver(std::nullopt, "no frame reached the thumbnail branch in time (is the pipeline running?)");
+  });
 }
 
 void ThumbnailTap::deliver(const std::optional<Thumbnail>& thumbnail, const std::string& error) {
   auto callbacks = std::move(waiting_->callbacks);
   waiting_->callbacks.clear();
-  waiting_->timeout.reset();
+  waiting_->timeout.stop();
   for (auto& done : callbacks) done(thumbnail, error);
 }
 

@@ -45,13 +45,7 @@ void LogFollower::start() {
     log::warning("scene.log_file: no file monitor (", error ? error->message : "unknown", "), polling every ",
                  options_.safety_poll_ms, " ms");
   }
-  poll_timer_ = SourceId(g_timeout_add(
-      options_.safety_poll_ms,
-      [](gpointer self) -> gboolean {
-        static_cast<LogFollower*>(self)->check();
-        return G_SOURCE_CONTINUE;
-      },
-      this));
+  poll_timer_.every(options_.safety_poll_ms, [this] { check(); });
   check();
 }
 

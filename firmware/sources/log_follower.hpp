@@ -4,6 +4,7 @@
 // recreated); all three are handled. All I/O is asynchronous (GIO), driven by a file monitor
 // plus a slow stat as a safety net, so the main loop never waits on the disk.
 #include "common/handles.hpp"
+#include "common/timer.hpp"
 
 #include <gio/gio.h>
 
@@ -78,7 +79,7 @@ class LogFollower {
   bool draining_ = false;  // reading the rest of a file that was rotated away
   bool reported_missing_ = false;
   std::uint64_t lines_seen_ = 0;
-  SourceId poll_timer_;
+  Timer poll_timer_;
 };
 
 }  // namespace agentcast::sources
