@@ -20,6 +20,7 @@ agentcast_require_module(GST_VIDEO gstreamer-video-1.0 libgstreamer-plugins-base
 agentcast_require_module(CAIRO cairo libcairo2-dev)
 agentcast_require_module(PANGOCAIRO pangocairo libpango1.0-dev)
 agentcast_require_module(NLOHMANN_JSON nlohmann_json nlohmann-json3-dev)
+agentcast_require_module(CURL libcurl>=7.85 libcurl4-openssl-dev)
 if(AGENTCAST_BUILD_TESTS)
   agentcast_require_module(CPPUTEST cpputest libcpputest-dev)
 endif()

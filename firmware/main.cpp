@@ -3,6 +3,7 @@
 #include "app/commands.hpp"
 #include "common/log.hpp"
 
+#include <curl/curl.h>
 #include <gst/gst.h>
 
 #include <iostream>
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   }
 
   gst_init(nullptr, nullptr);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   switch (command.kind) {
     case app::Command::Kind::run:
       return app::run_command(command);

@@ -1,8 +1,9 @@
 #include "config/config.hpp"
 
 #include "common/paths.hpp"
+#include "common/urls.hpp"
 
-#include <gio/gio.h>
+#include <glib.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -104,28 +105,10 @@ void require(bool ok, const Section& section, std::string_view key, std::string_
   if (!ok) section.fail(section.key_path(key), what);
 }
 
-// Plain http:// is allowed only where the traffic cannot leave the machine: "localhost" or an
-// IP literal in 127.0.0.0/8 or ::1 ("127.0.0.1.example.com" is a public name, not loopback).
-bool is_loopback_http(std::string_view url) {
-  constexpr std::string_view prefix = "http://";
-  if (!url.starts_with(prefix)) return false;
-  std::string_view authority = url.substr(prefix.size());
-  authority = authority.substr(0, authority.find_first_of("/?#"));
-  if (authority.find('@') != std::string_view::npos) return false;
-  std::string host;
-  if (authority.starts_with("[")) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return false;
-    host = std::string(authority.substr(1, close - 1));
-  } else {
-    host = std::string(authority.substr(0, authority.find(':')));
-  }
-  if (host == "localhost") return true;
-  GInetAddress* address = g_inet_address_new_from_string(host.c_str());
-  if (address == nullptr) return false;
-  const bool loopback = g_inet_address_get_is_loopback(address);
-  g_object_unref(address);
-  return loopback;
+// Plain http:// is allowed only where the traffic cannot leave the machine.
+bool is_loopback_http(const std::string& url) {
+  const auto parts = parse_url(url);
+  return parts && parts->scheme == "http" && is_loopback_host(parts->host);
 }
 
 void read_platform(Section section, Platform& out) {
