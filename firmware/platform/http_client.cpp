@@ -106,7 +106,11 @@ HttpClient::RequestId HttpClient::start(HttpRequest request, Done done) {
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "agentcast/" AGENTCAST_VERSION);
 
   curl_slist* headers = nullptr;
-  for (const auto& [name, value] : request.headers) headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  for (const auto& [name, value] : request.headers) {
+    std::string line = name;
+    line.append(": ").append(value);
+    headers = curl_slist_append(headers, line.c_str());
+  }
   transfer->headers.reset(headers);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 
@@ -201,11 +205,11 @@ void HttpClient::collect_finished() {
       }
       response.body.clear();
     }
-    finish(transfer->id, std::move(response));
+    finish(transfer->id, response);
   }
 }
 
-void HttpClient::finish(RequestId id, HttpResponse response) {
+void HttpClient::finish(RequestId id, const HttpResponse& response) {
   const auto it = transfers_.find(id);
   if (it == transfers_.end()) return;
   Done done = std::move(it->second->done);

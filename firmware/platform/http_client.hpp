@@ -71,7 +71,7 @@ class HttpClient {
   static gboolean on_socket_ready(gint fd, GIOCondition condition, gpointer client);
   void drive(curl_socket_t socket, int events);
   void collect_finished();
-  void finish(RequestId id, HttpResponse response);
+  void finish(RequestId id, const HttpResponse& response);
 
   Options options_;
   CURLM* multi_ = nullptr;

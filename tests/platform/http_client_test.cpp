@@ -50,7 +50,8 @@ HttpRequest post(std::string url) {
   return request;
 }
 
-HttpClient::Options bundle(std::optional<std::string> ca_bundle, std::size_t max_body_bytes = 1024 * 1024) {
+HttpClient::Options bundle(std::optional<std::string> ca_bundle,
+                           std::size_t max_body_bytes = std::size_t{1024} * 1024) {
   HttpClient::Options options;
   options.ca_bundle = std::move(ca_bundle);
   options.max_body_bytes = max_body_bytes;
