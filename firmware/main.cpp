@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
       return app::run_command(command);
     case app::Command::Kind::probe:
       return app::probe_command(command);
+    case app::Command::Kind::register_agent:
+      return app::register_command(command);
+    case app::Command::Kind::chat_send:
+      return app::chat_send_command(command);
     default:
       log::error("this command is not available in this build yet");
       return app::kExitFailure;

@@ -1,5 +1,6 @@
 #include "app/commands.hpp"
 
+#include "app/config_loading.hpp"
 #include "app/streaming_app.hpp"
 #include "board/board_description.hpp"
 #include "common/data_files.hpp"
@@ -15,22 +16,7 @@
 namespace agentcast::app {
 namespace {
 
-struct LoadedConfig {
-  config::Config config;
-  std::string origin;  // the file, or "built-in defaults"
-  std::optional<std::filesystem::path> directory;
-};
-
-// An explicit --config must exist; the default path may be absent (then built-in defaults).
-LoadedConfig load_config(const Command& command) {
-  const std::string path = command.config_path.value_or(kDefaultConfigPath);
-  if (!command.config_path && !std::filesystem::exists(path)) {
-    return {config::Config{}, "built-in defaults (" + path + " does not exist)", std::nullopt};
-  }
-  return {config::load_file(path), path, std::filesystem::absolute(path).parent_path()};
-}
-
-// A configuration-level problem found while preparing: exit code 2 with its message.
+// The loaded config and the pipeline it leads to.
 struct Prepared {
   LoadedConfig loaded;
   media::PipelinePlan plan;
@@ -42,28 +28,6 @@ Prepared prepare(const Command& command) {
   media::PipelinePlan plan =
       media::plan_pipeline(loaded.config, files, board::read_machine_facts(), media::probe_gst_element);
   return {std::move(loaded), std::move(plan)};
-}
-
-template <typename Body>
-int with_config_errors(Body&& body) {
-  try {
-    return body();
-  } catch (const config::ConfigError& error) {
-    log::error(error.what());
-    return kExitUsage;
-  } catch (const media::EncoderError& error) {
-    log::error(error.what());
-    return kExitUsage;
-  } catch (const board::BoardError& error) {
-    log::error(error.what());
-    return kExitUsage;
-  } catch (const media::TlsTrustError& error) {
-    log::error(error.what());
-    return kExitUsage;
-  } catch (const media::TemplateError& error) {
-    log::error(error.what());
-    return kExitFailure;
-  }
 }
 
 }  // namespace

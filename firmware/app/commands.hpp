@@ -6,5 +6,7 @@ namespace agentcast::app {
 
 int run_command(const Command& command);
 int probe_command(const Command& command);
+int register_command(const Command& command);
+int chat_send_command(const Command& command);
 
 }  // namespace agentcast::app

@@ -26,6 +26,9 @@ class AdditionalTrust {
   AdditionalTrust(const AdditionalTrust&) = delete;
   AdditionalTrust& operator=(const AdditionalTrust&) = delete;
 
+  // The combined anchor file (the extra CAs plus the system bundle), for libcurl's CAINFO.
+  const std::string& anchors_path() const { return anchors_path_; }
+
  private:
   std::string anchors_path_;
 };

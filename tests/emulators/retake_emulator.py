@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""An emulator of the retake.tv agent API (shared/reference/retake-api.md), on loopback.
+
+It follows the contract strictly and rejects what the real service rejects: calls without a
+valid Bearer token get 401, a stale RTMP key is refused at publish time (nginx-rtmp's
+on_publish asks /_hooks/on_publish), thumbnails must be multipart with a JPEG/PNG file in
+field "image", comments without an active session get 409.
+
+Test control (no auth, loopback only):
+  POST /_control/fault     {"path": "/agent/stream/status", "status": 500, "count": 1,
+                            "delay_ms": 0, "body": "..."}  next `count` calls to path get this
+  POST /_control/comments  {"count": N, "author": "viewer"}  adds N viewer comments
+  POST /_control/revoke    invalidates every access token (later calls get 401)
+  POST /_control/skill     {"version": "2.1.0"}
+  GET  /_control/log       every request so far: method, path, time, auth
+  GET  /_control/state     keys issued, session, publishing key, live
+"""
+import argparse
+import json
+import secrets
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def base58_decode(text):
+    number = 0
+    for char in text:
+        if char not in ALPHABET:
+            return None
+        number = number * 58 + ALPHABET.index(char)
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + raw
+
+
+class State:
+    def __init__(self, rtmp_base):
+        self.lock = threading.Lock()
+        self.rtmp_base = rtmp_base
+        self.agents = {}          # token -> agent dict
+        self.names = set()
+        self.keys_issued = []
+        self.current_key = None
+        self.session_id = None    # set by stream/start for the current key
+        self.started_key = None
+        self.publishing_key = None
+        self.comments = []        # oldest first
+        self.next_comment_id = 1000
+        self.faults = []
+        self.log = []
+        self.skill_version = "2.0.0"
+        self.started_at = None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state = None
+
+    def log_message(self, *args):
+        pass
+
+    # --- plumbing -------------------------------------------------------------------------
+    def send_json(self, status, payload, raw=None):
+        body = raw.encode() if raw is not None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def agent(self):
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        return self.state.agents.get(header[len("Bearer "):])
+
+    def record(self, path, authorized):
+        with self.state.lock:
+            self.state.log.append({"t": time.time(), "method": self.command, "path": path,
+                                   "auth": authorized, "query": urlparse(self.path).query,
+                                   "authorization_header": "Authorization" in self.headers})
+
+    def take_fault(self, path):
+        with self.state.lock:
+            for fault in self.state.faults:
+                if fault["path"] == path and fault["count"] > 0:
+                    fault["count"] -= 1
+                    return dict(fault)
+        return None
+
+    # --- dispatch -------------------------------------------------------------------------
+    def handle_any(self):
+        url = urlparse(self.path)
+        path = url.path
+        body = self.read_body()
+        if path.startswith("/_control/"):
+            return self.control(path, body)
+        if path == "/_hooks/on_publish":
+            return self.on_publish(body)
+        if path == "/_hooks/on_publish_done":
+            return self.on_publish_done(body)
+        if path == "/skill.json":
+            self.record(path, None)
+            return self.send_json(200, {"version": self.state.skill_version, "name": "retake"})
+        if not path.startswith("/api/v1/"):
+            return self.send_json(404, {"error": "not found"})
+        endpoint = path[len("/api/v1"):]
+        agent = self.agent()
+        self.record(endpoint, agent is not None)
+        fault = self.take_fault(endpoint)
+        if fault:
+            time.sleep(fault.get("delay_ms", 0) / 1000)
+            if fault.get("status"):
+                return self.send_json(fault["status"], {"error": "injected"}, fault.get("body"))
+        if endpoint == "/agent/register" and self.command == "POST":
+            return self.register(body)
+        if agent is None:
+            return self.send_json(401, {"error": "Invalid or missing access_token"})
+        routes = {
+            ("POST", "/agent/rtmp"): self.rtmp,
+            ("POST", "/agent/stream/start"): self.stream_start,
+            ("GET", "/agent/stream/status"): self.stream_status,
+            ("POST", "/agent/update-thumbnail"): lambda a, b: self.thumbnail(a, b),
+            ("POST", "/agent/stream/stop"): self.stream_stop,
+            ("POST", "/agent/stream/chat/send"): self.chat_send,
+            ("GET", "/agent/stream/comments"): lambda a, b: self.comments(a, parse_qs(url.query)),
+        }
+        route = routes.get((self.command, endpoint))
+        if route is None:
+            return self.send_json(404, {"error": "not found"})
+        return route(agent, body)
+
+    do_GET = do_POST = handle_any
+
+    # --- the agent API --------------------------------------------------------------------
+    def register(self, body):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return self.send_json(400, {"error": "invalid JSON"})
+        for field in ("agent_name", "agent_description", "image_url", "wallet_address"):
+            if not isinstance(data.get(field), str) or not data[field]:
+                return self.send_json(400, {"error": f"{field} is required"})
+        decoded = base58_decode(data["wallet_address"])
+        if decoded is None or len(decoded) != 32:
+            return self.send_json(400, {"error": "wallet_address must be a Solana public key"})
+        with self.state.lock:
+            if data["agent_name"] in self.state.names:
+                return self.send_json(400, {"error": "agent_name is already taken"})
+            self.state.names.add(data["agent_name"])
+            token = "rtk_" + secrets.token_hex(16)
+            agent = {"access_token": token, "agent_id": "agent_" + secrets.token_hex(4),
+                     "userDbId": str(uuid.uuid4()), "wallet_address": data["wallet_address"],
+                     "agent_name": data["agent_name"], "token_address": "", "token_ticker": ""}
+            self.state.agents[token] = agent
+        return self.send_json(200, {k: agent[k] for k in ("access_token", "agent_id", "userDbId",
+                                                          "wallet_address", "token_address", "token_ticker")})
+
+    def rtmp(self, agent, body):
+        with self.state.lock:
+            key = "sk_" + secrets.token_hex(12)
+            self.state.keys_issued.append(key)
+            self.state.current_key = key
+            self.state.started_key = None
+        return self.send_json(200, {"url": self.state.rtmp_base, "key": key})
+
+    def stream_start(self, agent, body):
+        with self.state.lock:
+            self.state.session_id = str(uuid.uuid4())
+            self.state.started_key = self.state.current_key
+            if not agent["token_address"]:
+                agent["token_address"] = "Tok" + secrets.token_hex(20)
+                agent["token_ticker"] = agent["agent_name"][:5].upper()
+        return self.send_json(200, {"success": True, "token": {
+            "name": agent["agent_name"], "ticker": agent["token_ticker"], "imageUrl": "",
+            "tokenAddress": agent["token_address"], "tokenType": "meteora"}})
+
+    def live(self):
+        return (self.state.publishing_key is not None and self.state.publishing_key == self.state.started_key)
+
+    def stream_status(self, agent, body):
+        with self.state.lock:
+            live = self.live()
+            uptime = int(time.time() - self.state.started_at) if live and self.state.started_at else 0
+        return self.send_json(200, {"is_live": live, "viewers": 3 if live else 0, "uptime_seconds": uptime,
+                                    "token_address": agent["token_address"], "userDbId": agent["userDbId"]})
+
+    def thumbnail(self, agent, body):
+        content_type = self.headers.get("Content-Type", "")
+        if not content_type.startswith("multipart/form-data") or "boundary=" not in content_type:
+            return self.send_json(400, {"error": "multipart/form-data with field image required"})
+        boundary = content_type.split("boundary=", 1)[1].strip().strip('"').encode()
+        for part in body.split(b"--" + boundary):
+            head, _, data = part.partition(b"\r\n\r\n")
+            if b'name="image"' not in head or b"filename=" not in head:
+                continue
+            data = data[:-2] if data.endswith(b"\r\n") else data
+            if data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n"):
+                return self.send_json(200, {"message": "Thumbnail updated",
+                                            "thumbnail_url": "https://cdn.example/thumb.jpg"})
+            return self.send_json(400, {"error": "image must be a JPEG or PNG file"})
+        return self.send_json(400, {"error": "field image is required"})
+
+    def stream_stop(self, agent, body):
+        with self.state.lock:
+            duration = int(time.time() - self.state.started_at) if self.state.started_at else 0
+            self.state.session_id = None
+            self.state.started_key = None
+        return self.send_json(200, {"status": "stopped", "duration_seconds": duration, "viewers": 3})
+
+    def chat_send(self, agent, body):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return self.send_json(400, {"error": "invalid JSON"})
+        if not isinstance(data.get("message"), str) or not data["message"]:
+            return self.send_json(400, {"error": "message is required"})
+        if not isinstance(data.get("destination_user_id"), str) or not data["destination_user_id"]:
+            return self.send_json(400, {"error": "destination_user_id is required"})
+        with self.state.lock:
+            self.state.next_comment_id += 1
+            self.state.comments.append({"chat_event_id": str(self.state.next_comment_id),
+                                        "sender_user_id": agent["userDbId"], "sender_username": agent["agent_name"],
+                                        "text": data["message"], "timestamp": str(int(time.time() * 1000)),
+                                        "type": "message", "destination": data["destination_user_id"]})
+        return self.send_json(200, {"message_id": str(self.state.next_comment_id), "sent_at": int(time.time())})
+
+    def comments(self, agent, query):
+        if self.state.session_id is None:
+            return self.send_json(409, {"error": "No active session - call /agent/stream/start first"})
+        if query.get("userDbId", [""])[0] != agent["userDbId"]:
+            return self.send_json(404, {"error": "user not found"})
+        limit = min(int(query.get("limit", ["50"])[0]), 100)
+        before = query.get("beforeId", [None])[0]
+        with self.state.lock:
+            newest_first = list(reversed(self.state.comments))
+        if before is not None:
+            newest_first = [c for c in newest_first if int(c["chat_event_id"]) < int(before)]
+        return self.send_json(200, {"comments": newest_first[:limit]})
+
+    # --- nginx-rtmp hooks and test control ------------------------------------------------
+    def on_publish(self, body):
+        name = parse_qs(body.decode()).get("name", [""])[0]
+        with self.state.lock:
+            fresh = name == self.state.current_key and name == self.state.started_key
+            self.state.log.append({"t": time.time(), "method": "HOOK", "path": "on_publish",
+                                   "auth": fresh, "query": ""})
+            if fresh:
+                self.state.publishing_key = name
+                self.state.started_at = time.time()
+        return self.send_json(200 if fresh else 403, {})
+
+    def on_publish_done(self, body):
+        name = parse_qs(body.decode()).get("name", [""])[0]
+        with self.state.lock:
+            if name == self.state.publishing_key:
+                self.state.publishing_key = None
+        return self.send_json(200, {})
+
+    def control(self, path, body):
+        data = json.loads(body) if body else {}
+        with self.state.lock:
+            if path == "/_control/fault":
+                data.setdefault("count", 1)
+                self.state.faults.append(data)
+            elif path == "/_control/comments":
+                for _ in range(int(data.get("count", 1))):
+                    self.state.next_comment_id += 1
+                    n = self.state.next_comment_id
+                    self.state.comments.append({"chat_event_id": str(n), "sender_user_id": str(uuid.uuid4()),
+                                                "sender_username": data.get("author", "viewer"),
+                                                "text": data.get("text", "comment") + f" #{n}",
+                                                "timestamp": str(int(time.time() * 1000)), "type": "message"})
+            elif path == "/_control/revoke":
+                self.state.agents = {}
+            elif path == "/_control/skill":
+                self.state.skill_version = data["version"]
+            elif path == "/_control/agent":
+                self.state.agents[data["access_token"]] = dict(data, token_address="", token_ticker="")
+            elif path == "/_control/chat":
+                return self.send_json(200, self.state.comments)
+            elif path == "/_control/log":
+                return self.send_json(200, self.state.log)
+            elif path == "/_control/state":
+                return self.send_json(200, {"keys_issued": self.state.keys_issued, "current_key": self.state.current_key,
+                                            "started_key": self.state.started_key, "live": self.live(),
+                                            "session": self.state.session_id})
+            else:
+                return self.send_json(404, {"error": "no such control"})
+        return self.send_json(200, {"ok": True})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--rtmp-base", default="rtmp://127.0.0.1:1935/live")
+    args = parser.parse_args()
+    Handler.state = State(args.rtmp_base)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

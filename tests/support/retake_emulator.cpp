@@ -1,0 +1,32 @@
+#include "support/retake_emulator.hpp"
+
+#include <stdexcept>
+
+namespace agentcast::testing {
+
+RetakeEmulator::RetakeEmulator(const TempDir& dir, const std::string& rtmp_base)
+    : dir_(dir), port_(free_loopback_port()) {
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"python3", AGENTCAST_TESTS_DIR "/emulators/retake_emulator.py", "--port",
+                               std::to_string(port_), "--rtmp-base", rtmp_base},
+      dir.file("retake-emulator.log"));
+  if (!wait_for_port(port_, 10000))
+    throw std::runtime_error("the retake emulator did not start: " + dir.read("retake-emulator.log"));
+}
+
+nlohmann::json RetakeEmulator::control(const std::string& name, const nlohmann::json& body) const {
+  std::string output;
+  const int code = run_command({"curl", "-s", "-X", "POST", "--max-time", "10", "-H", "Content-Type: application/json",
+                                "--data", body.dump(), base() + "/_control/" + name},
+                               &output);
+  if (code != 0) throw std::runtime_error("emulator control " + name + " failed");
+  return nlohmann::json::parse(output);
+}
+
+int RetakeEmulator::count(const std::string& path) const {
+  int n = 0;
+  for (const auto& entry : log()) n += entry.at("path") == path ? 1 : 0;
+  return n;
+}
+
+}  // namespace agentcast::testing
