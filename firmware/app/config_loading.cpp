@@ -11,7 +11,7 @@ LoadedConfig load_config(const Command& command) {
 }
 
 std::optional<platform::Credentials> load_credentials_or_explain(const config::Config& config) {
-  const auto credentials = platform::load_credentials(config.platform.credentials);
+  auto credentials = platform::load_credentials(config.platform.credentials);
   if (!credentials) {
     log::error(
         "no retake.tv credentials at ", config.platform.credentials,

@@ -41,7 +41,7 @@ TEST_GROUP(RetakeCli) {
     std::vector<std::string> args{
         "register", "--name", name, "--description", "test agent", "--image-url", "https://example.com/a.png",
         "--wallet", kWallet};
-    if (force) args.push_back("--force");
+    if (force) args.emplace_back("--force");
     return agentcast(args);
   }
 };

@@ -23,8 +23,8 @@ class TestServer {
  public:
   TestServer(const testing::TempDir& dir, const std::string& cert = "", const std::string& key = "")
       : port_(testing::free_loopback_port()) {
-    std::vector<std::string> argv{"python3", AGENTCAST_TESTS_DIR "/support/http_test_server.py", "--port",
-                                  std::to_string(port_)};
+    std::vector<std::string> argv{"python3", std::string(AGENTCAST_TESTS_DIR) + "/support/http_test_server.py",
+                                  "--port", std::to_string(port_)};
     if (!cert.empty()) argv.insert(argv.end(), {"--cert", cert, "--key", key});
     process_ = std::make_unique<testing::ChildProcess>(argv, dir.file("http-server.log"));
     CHECK_TEXT(testing::wait_for_port(port_, 10000), dir.read("http-server.log").c_str());

@@ -4,10 +4,9 @@
 
 namespace agentcast::testing {
 
-RetakeEmulator::RetakeEmulator(const TempDir& dir, const std::string& rtmp_base)
-    : dir_(dir), port_(free_loopback_port()) {
+RetakeEmulator::RetakeEmulator(const TempDir& dir, const std::string& rtmp_base) : port_(free_loopback_port()) {
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"python3", AGENTCAST_TESTS_DIR "/emulators/retake_emulator.py", "--port",
+      std::vector<std::string>{"python3", std::string(AGENTCAST_TESTS_DIR) + "/emulators/retake_emulator.py", "--port",
                                std::to_string(port_), "--rtmp-base", rtmp_base},
       dir.file("retake-emulator.log"));
   if (!wait_for_port(port_, 10000))

@@ -25,7 +25,6 @@ class RetakeEmulator {
 
  private:
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  const TempDir& dir_;
   int port_;
   std::unique_ptr<ChildProcess> process_;
 };
