@@ -1,6 +1,7 @@
 #include "app/commands.hpp"
 
 #include "app/config_loading.hpp"
+#include "app/retake_session.hpp"
 #include "app/streaming_app.hpp"
 #include "board/board_description.hpp"
 #include "common/data_files.hpp"
@@ -36,16 +37,24 @@ int run_command(const Command& command) {
   return with_config_errors([&] {
     Prepared prepared = prepare(command);
     const config::Config& config = prepared.loaded.config;
-    if (config.platform.kind != "rtmp") {
-      log::error(prepared.loaded.origin,
-                 ": platform.kind: \"retake\" is not available in this build yet; use \"rtmp\" with output.url");
-      return static_cast<int>(kExitUsage);
-    }
-    if (config.output.url.starts_with("rtmps://")) media::require_tls_backend();
+    if (config.platform.kind == "retake" || config.output.url.starts_with("rtmps://")) media::require_tls_backend();
     std::optional<media::AdditionalTrust> trust;
     if (config.tls.ca_file) trust.emplace(*config.tls.ca_file);
     log::info("configuration: ", prepared.loaded.origin);
-    StreamingApp app(config, std::move(prepared.plan), config.output.url);
+    platform::HttpClient::Options http_options;
+    if (trust) http_options.ca_bundle = trust->anchors_path();
+    platform::HttpClient http(http_options);  // outlives the app and every request it starts
+    StreamingApp app(config, std::move(prepared.plan));
+    if (config.platform.kind == "retake") {
+      auto credentials = load_credentials_or_explain(config);
+      if (!credentials) return static_cast<int>(kExitCredentials);
+      auto session =
+          std::make_unique<RetakeSession>(config, std::move(*credentials), http, app.screen(), app.thumbnails());
+      session->check_skill_version();
+      app.set_target(std::move(session));
+    } else {
+      app.set_target(std::make_unique<FixedTarget>(config.output.url));
+    }
     return app.run();
   });
 }

@@ -20,17 +20,16 @@ constexpr guint kProgressCheckMs = 1000;
 constexpr gint64 kStallTimeoutUs = gint64{10} * G_USEC_PER_SEC;
 // A stream that ran this long counts as healthy: the next failure starts the backoff afresh.
 constexpr gint64 kHealthyAfterUs = gint64{30} * G_USEC_PER_SEC;
-// EOS must reach the server within this; the contract allows 5 s for the whole exit.
-constexpr guint kEosTimeoutMs = 3000;
+// EOS must reach the server within this; the contract allows 5 s for the whole exit, and the
+// platform's stream/stop (at most 2.5 s) comes after it.
+constexpr guint kEosTimeoutMs = 2000;
 constexpr auto kHardExitAfter = std::chrono::milliseconds(4700);
 
 }  // namespace
 
-StreamingApp::StreamingApp(const config::Config& config, media::PipelinePlan plan, std::string location)
+StreamingApp::StreamingApp(const config::Config& config, media::PipelinePlan plan)
     : config_(config),
       plan_(std::move(plan)),
-      location_(std::move(location)),
-      redacted_location_(redact_stream_url(location_)),
       loop_(g_main_loop_new(nullptr, FALSE)),
       renderer_(config.video.width, config.video.height, config.scene.font),
       feed_(config.video.fps),
@@ -41,6 +40,11 @@ StreamingApp::StreamingApp(const config::Config& config, media::PipelinePlan pla
 }
 
 StreamingApp::~StreamingApp() { teardown_pipeline(); }
+
+void StreamingApp::set_target(std::unique_ptr<PublishTarget> target) {
+  target_ = std::move(target);
+  target_->on_restart_request([this](const std::string& why) { on_failed(why); });
+}
 
 int StreamingApp::run() {
   auto on_stop_signal = [](gpointer self) -> gboolean {
@@ -59,7 +63,7 @@ int StreamingApp::run() {
 
   log::notice("agentcast ", AGENTCAST_VERSION, " on board ", plan_.board_name, ", encoder ",
               plan_.video_encoder.element, ", ", config_.video.width, "x", config_.video.height, "@", config_.video.fps,
-              " ", config_.video.bitrate_kbps, " kbit/s, publishing to ", redacted_location_);
+              " ", config_.video.bitrate_kbps, " kbit/s");
   presenter_.start();
   log_follower_.start();
   start_pipeline();
@@ -76,6 +80,25 @@ int StreamingApp::run() {
 void StreamingApp::start_pipeline() {
   restart_timer_.stop();
   set_status_label("CONNECTING", false);
+  acquiring_ = true;
+  target_->acquire([this](std::optional<std::string> location, double retry_after_s) {
+    acquiring_ = false;
+    if (stopping_) {
+      finish_target();
+      return;
+    }
+    if (!location) {
+      set_status_label("RECONNECTING", false);
+      schedule_restart(retry_after_s > 0 ? retry_after_s : -1);
+      return;
+    }
+    build_pipeline(*location);
+  });
+}
+
+void StreamingApp::build_pipeline(const std::string& location) {
+  location_ = location;
+  redacted_location_ = redact_stream_url(location_);
   try {
     pipeline_ = std::make_unique<media::StreamPipeline>(plan_.description, location_,
                                                         media::StreamPipeline::Events{
@@ -114,10 +137,11 @@ void StreamingApp::on_playing() {
 void StreamingApp::on_failed(const std::string& why) {
   if (stopping_) {
     log::warning("while stopping: ", why);
-    quit();
+    finish_target();
     return;
   }
   log::error("stream failed: ", why);
+  target_->on_interrupted();
   teardown_pipeline();
   set_status_label("RECONNECTING", false);
   schedule_restart();
@@ -126,7 +150,7 @@ void StreamingApp::on_failed(const std::string& why) {
 void StreamingApp::on_finished() {
   if (stopping_) {
     log::info("end of stream reached the server");
-    quit();
+    finish_target();
     return;
   }
   on_failed("the pipeline ended unexpectedly");
@@ -144,6 +168,7 @@ void StreamingApp::watch_progress() {
       streaming_since_us_ = now;
       log::notice("streaming to ", redacted_location_);
       set_status_label("LIVE", true);
+      target_->on_publishing();
     }
   }
   if (streaming_ && now - streaming_since_us_ > kHealthyAfterUs) backoff_.reset();
@@ -153,8 +178,8 @@ void StreamingApp::watch_progress() {
   }
 }
 
-void StreamingApp::schedule_restart() {
-  const double delay = backoff_.next_delay(g_random_double());
+void StreamingApp::schedule_restart(double delay_s) {
+  const double delay = delay_s >= 0 ? delay_s : backoff_.next_delay(g_random_double());
   ++restarts_;
   log::info("restarting the stream in ", static_cast<int>(delay * 1000), " ms (attempt ", backoff_.attempts(), ")");
   restart_timer_.once(static_cast<guint>(delay * 1000), [this] { start_pipeline(); });
@@ -176,16 +201,26 @@ void StreamingApp::begin_shutdown(const char* signal_name) {
     _exit(kExitOk);
   }).detach();
   restart_timer_.stop();
+  if (acquiring_) return;  // the answer arrives soon and finishes the target then
   if (!pipeline_ || !streaming_) {
-    quit();
+    teardown_pipeline();
+    finish_target();
     return;
   }
   feed_.stop();
   pipeline_->finish();
   shutdown_timer_.once(kEosTimeoutMs, [this] {
     log::warning("end of stream did not reach the server within ", kEosTimeoutMs, " ms");
-    quit();
+    finish_target();
   });
+}
+
+// After EOS (or instead of it): close the connection, then let the target say goodbye to
+// the platform, then leave the loop.
+void StreamingApp::finish_target() {
+  shutdown_timer_.stop();
+  teardown_pipeline();
+  target_->finish([this] { quit(); });
 }
 
 void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }

@@ -1,6 +1,7 @@
 #pragma once
 // The main job: one GLib main loop that owns the scene, the pipeline and its supervision,
 // the log follower, thumbnails and signal handling. Nothing here blocks the loop.
+#include "app/publish_target.hpp"
 #include "app/retry_backoff.hpp"
 #include "common/handles.hpp"
 #include "common/timer.hpp"
@@ -22,23 +23,31 @@ namespace agentcast::app {
 
 class StreamingApp {
  public:
-  // `location` is the full publishing URL including the key; it is only ever logged redacted.
-  StreamingApp(const config::Config& config, media::PipelinePlan plan, std::string location);
+  // The target hands out the publishing URL (with its key) before every start; URLs are
+  // only ever logged redacted.
+  StreamingApp(const config::Config& config, media::PipelinePlan plan);
   ~StreamingApp();
   StreamingApp(const StreamingApp&) = delete;
   StreamingApp& operator=(const StreamingApp&) = delete;
+
+  // Must be set before run(); a target may use the screen and the thumbnail tap.
+  void set_target(std::unique_ptr<PublishTarget> target);
+  state::ScreenState& screen() { return screen_; }
+  media::ThumbnailTap& thumbnails() { return thumbnails_; }
 
   // Runs until SIGTERM/SIGINT; returns the process exit code.
   int run();
 
  private:
   void start_pipeline();
+  void build_pipeline(const std::string& location);
   void teardown_pipeline();
   void on_playing();
   void on_failed(const std::string& why);
   void on_finished();
   void watch_progress();
-  void schedule_restart();
+  void schedule_restart(double delay_s = -1);
+  void finish_target();
   void begin_shutdown(const char* signal_name);
   void quit();
   void write_thumbnail();
@@ -57,9 +66,11 @@ class StreamingApp {
   media::ThumbnailTap thumbnails_;
   sources::LogFollower log_follower_;
   std::unique_ptr<media::StreamPipeline> pipeline_;
+  std::unique_ptr<PublishTarget> target_;
   RetryBackoff backoff_;
 
   bool stopping_ = false;
+  bool acquiring_ = false;
   bool streaming_ = false;
   std::uint64_t last_bytes_ = 0;
   gint64 last_progress_us_ = 0;

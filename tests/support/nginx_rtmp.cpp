@@ -15,7 +15,7 @@ bool make_self_signed_certificate(const std::string& cert_path, const std::strin
                      &output) == 0;
 }
 
-NginxRtmp::NginxRtmp(const TempDir& dir) : dir_(dir) {
+NginxRtmp::NginxRtmp(const TempDir& dir, const std::string& hook_base) : dir_(dir) {
   certificate_ = dir.file("server.pem");
   if (!make_self_signed_certificate(certificate_, dir.file("server.key"), "agentcast-test-server")) {
     throw std::runtime_error("openssl could not make the test certificate");
@@ -30,6 +30,9 @@ NginxRtmp::NginxRtmp(const TempDir& dir) : dir_(dir) {
     }
   }
   const std::string root = dir.path().string();
+  const std::string hooks = hook_base.empty() ? ""
+                                              : "on_publish " + hook_base + "/on_publish; on_publish_done " +
+                                                    hook_base + "/on_publish_done; ";
   dir.write("nginx.conf", "load_module " + modules +
                               "ngx_rtmp_module.so;\n"
                               "load_module " +
@@ -44,8 +47,8 @@ NginxRtmp::NginxRtmp(const TempDir& dir) : dir_(dir) {
                               std::to_string(rtmp_port_) +
                               ";\n"
                               "  application live { live on; record all; record_unique off; record_path " +
-                              root +
-                              "/recordings; } } }\n"
+                              root + "/recordings; " + hooks +
+                              "} } }\n"
                               "stream { server { listen 127.0.0.1:" +
                               std::to_string(rtmps_port_) +
                               " ssl;\n"

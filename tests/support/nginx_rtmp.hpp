@@ -15,7 +15,9 @@ bool make_self_signed_certificate(const std::string& cert_path, const std::strin
 
 class NginxRtmp {
  public:
-  explicit NginxRtmp(const TempDir& dir);
+  // `hook_base` (e.g. "http://127.0.0.1:PORT/_hooks"): nginx asks it on_publish whether a key
+  // may publish, and tells it on_publish_done.
+  explicit NginxRtmp(const TempDir& dir, const std::string& hook_base = "");
   ~NginxRtmp();
 
   int rtmp_port() const { return rtmp_port_; }

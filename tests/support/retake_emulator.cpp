@@ -4,7 +4,8 @@
 
 namespace agentcast::testing {
 
-RetakeEmulator::RetakeEmulator(const TempDir& dir, const std::string& rtmp_base) : port_(free_loopback_port()) {
+RetakeEmulator::RetakeEmulator(const TempDir& dir, const std::string& rtmp_base, int port)
+    : port_(port != 0 ? port : free_loopback_port()) {
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"python3", std::string(AGENTCAST_TESTS_DIR) + "/emulators/retake_emulator.py", "--port",
                                std::to_string(port_), "--rtmp-base", rtmp_base},

@@ -13,7 +13,9 @@ namespace agentcast::testing {
 
 class RetakeEmulator {
  public:
-  explicit RetakeEmulator(const TempDir& dir, const std::string& rtmp_base = "rtmp://127.0.0.1:1935/live");
+  explicit RetakeEmulator(const TempDir& dir, const std::string& rtmp_base = "rtmp://127.0.0.1:1935/live",
+                          int port = 0);
+  int port() const { return port_; }
 
   std::string api_base() const { return base() + "/api/v1"; }
   std::string skill_url() const { return base() + "/skill.json"; }

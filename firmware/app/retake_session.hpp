@@ -1,0 +1,65 @@
+#pragma once
+// retake.tv mode, in the platform's mandatory order, every time:
+//   /agent/rtmp (a fresh key) -> /agent/stream/start -> the pipeline publishes ->
+//   /agent/stream/status until is_live -> the first thumbnail at once -> chat polling at once
+//   -> thumbnails every thumbnail.interval_s -> stream/status every 30 s as heartbeat;
+// and /agent/stream/stop on a graceful end. A key is never reused: every restart goes
+// through acquire() and so through /agent/rtmp again.
+#include "app/publish_target.hpp"
+#include "chat/chat_cursor.hpp"
+#include "common/timer.hpp"
+#include "config/config.hpp"
+#include "media/thumbnail_tap.hpp"
+#include "platform/credentials.hpp"
+#include "platform/retake_client.hpp"
+#include "state/screen_state.hpp"
+
+#include <cstdint>
+
+namespace agentcast::app {
+
+class RetakeSession : public PublishTarget {
+ public:
+  RetakeSession(const config::Config& config, platform::Credentials credentials, platform::HttpClient& http,
+                state::ScreenState& screen, media::ThumbnailTap& thumbnails);
+
+  void acquire(const Acquired& done) override;
+  void on_publishing() override;
+  void on_interrupted() override;
+  void finish(const std::function<void()>& done) override;
+
+  // Checks skill.json once; a newer version is a warning, a failure changes nothing.
+  void check_skill_version();
+
+ private:
+  void confirm_live();
+  void went_live();
+  void upload_thumbnail(const char* why);
+  void poll_chat(const std::optional<std::string>& before_id);
+  void schedule_chat_poll(double delay_s);
+  void heartbeat();
+  void show_status(const platform::StreamStatus& status);
+  void credentials_rejected(const std::string& message);
+  void store_token(const platform::StreamStart& start);
+  void stop_timers();
+
+  const config::Config& config_;
+  platform::Credentials credentials_;
+  platform::RetakeClient client_;
+  state::ScreenState& screen_;
+  media::ThumbnailTap& thumbnails_;
+  chat::ChatCursor cursor_;
+  chat::PollCadence cadence_;
+
+  bool session_started_ = false;
+  bool live_ = false;
+  std::uint64_t generation_ = 0;  // bumps on interruption: late answers of an old attempt are ignored
+  int confirm_attempts_ = 0;
+  std::uint64_t chat_shown_ = 0;
+  Timer confirm_timer_;
+  Timer chat_timer_;
+  Timer heartbeat_timer_;
+  Timer thumbnail_timer_;
+};
+
+}  // namespace agentcast::app
