@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
       return app::register_command(command);
     case app::Command::Kind::chat_send:
       return app::chat_send_command(command);
+    case app::Command::Kind::status:
+      return app::status_command(command);
     default:
       log::error("this command is not available in this build yet");
       return app::kExitFailure;

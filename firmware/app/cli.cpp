@@ -6,7 +6,7 @@ const char* usage_text() {
   return "Usage:\n"
          "  agentcast run      [--config PATH]   stream until SIGTERM/SIGINT\n"
          "  agentcast register [--config PATH] --name NAME --description TEXT --image-url URL --wallet BASE58\n"
-         "  agentcast status   [--config PATH]   the running box's state\n"
+         "  agentcast status   [--config PATH]   the running box's state (local), plus the platform's stream/status\n"
          "  agentcast chat send [--config PATH] [--to USERDBID] TEXT\n"
          "  agentcast probe    [--config PATH]   board, chosen encoders and the pipeline it would run\n"
          "  agentcast --version | --help\n"

@@ -48,8 +48,8 @@ int run_command(const Command& command) {
     if (config.platform.kind == "retake") {
       auto credentials = load_credentials_or_explain(config);
       if (!credentials) return static_cast<int>(kExitCredentials);
-      auto session =
-          std::make_unique<RetakeSession>(config, std::move(*credentials), http, app.screen(), app.thumbnails());
+      auto session = std::make_unique<RetakeSession>(config, std::move(*credentials), http, app.screen(),
+                                                     app.thumbnails(), app.status());
       session->check_skill_version();
       app.set_target(std::move(session));
     } else {

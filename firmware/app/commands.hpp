@@ -8,5 +8,6 @@ int run_command(const Command& command);
 int probe_command(const Command& command);
 int register_command(const Command& command);
 int chat_send_command(const Command& command);
+int status_command(const Command& command);
 
 }  // namespace agentcast::app

@@ -2,12 +2,10 @@
 // until it answers (bounded), with the credentials file handled as the contract says.
 #include "app/commands.hpp"
 #include "app/config_loading.hpp"
+#include "app/one_shot_call.hpp"
 #include "common/log.hpp"
-#include "media/tls_trust.hpp"
 #include "platform/base58.hpp"
 #include "platform/credentials.hpp"
-#include "platform/http_client.hpp"
-#include "platform/retake_client.hpp"
 
 #include <glib.h>
 
@@ -18,8 +16,6 @@
 
 namespace agentcast::app {
 namespace {
-
-constexpr int kCallTimeoutMs = 30000;
 
 // Flags of the form "--name VALUE"; anything else is collected as positional text.
 struct Flags {
@@ -47,33 +43,6 @@ Flags parse_flags(const std::vector<std::string>& arguments, std::initializer_li
     flags.positional.push_back(arg);
   }
   return flags;
-}
-
-// Everything one API call needs, built from the config.
-struct ApiSession {
-  explicit ApiSession(const config::Config& config)
-      : trust(config.tls.ca_file ? std::make_optional<media::AdditionalTrust>(*config.tls.ca_file) : std::nullopt),
-        http(http_options()),
-        client(http, config.platform.api_base, config.platform.skill_url) {}
-
-  std::optional<media::AdditionalTrust> trust;
-  platform::HttpClient http;
-  platform::RetakeClient client;
-
-  platform::HttpClient::Options http_options() const {
-    platform::HttpClient::Options options;
-    if (trust) options.ca_bundle = trust->anchors_path();
-    return options;
-  }
-};
-
-template <typename T>
-std::optional<platform::ApiResult<T>> wait_for(const std::function<void(platform::RetakeClient::Done<T>)>& call) {
-  std::optional<platform::ApiResult<T>> result;
-  call([&](const platform::ApiResult<T>& r) { result = r; });
-  const gint64 deadline = g_get_monotonic_time() + gint64{kCallTimeoutMs} * 1000;
-  while (!result && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);
-  return result;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "common/untrusted_text.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace agentcast::app {
@@ -13,43 +14,57 @@ constexpr guint kConfirmIntervalMs = 2000;
 constexpr int kConfirmAttempts = 15;  // 30 s, then the whole sequence starts over
 constexpr guint kHeartbeatMs = 30000;
 constexpr double kCredentialsRetryS = 60;
+// About half the log panel: when this many lines arrived since the last thumbnail, the
+// picture has changed a lot.
+constexpr std::uint64_t kBigChangeLines = 15;
+constexpr guint kChangeCheckMs = 1000;
+
+using Kind = platform::ApiError::Kind;
+
+// Worth retrying soon: the platform or the network had a bad moment.
+bool is_transient(const platform::ApiError& error) {
+  return error.kind == Kind::transport || error.kind == Kind::server || error.kind == Kind::invalid_response ||
+         error.kind == Kind::other;
+}
 
 guint ms(double seconds) { return static_cast<guint>(seconds * 1000); }
 
 }  // namespace
 
 RetakeSession::RetakeSession(const config::Config& config, platform::Credentials credentials,
-                             platform::HttpClient& http, state::ScreenState& screen, media::ThumbnailTap& thumbnails)
+                             platform::HttpClient& http, state::ScreenState& screen, media::ThumbnailTap& thumbnails,
+                             state::BoxStatus& status)
     : config_(config),
       credentials_(std::move(credentials)),
       client_(http, config.platform.api_base, config.platform.skill_url),
       screen_(screen),
       thumbnails_(thumbnails),
+      status_(status),
       cursor_(kCommentsPageLimit, credentials_.user_db_id),
-      cadence_(config.chat.poll_active_s, config.chat.poll_quiet_s) {
+      cadence_(config.chat.poll_active_s, config.chat.poll_quiet_s),
+      go_live_backoff_(1, 60, 0.3),
+      chat_backoff_(2, 60, 0.3),
+      thumbnail_backoff_(5, 60, 0.3) {
   client_.set_access_token(credentials_.access_token);
 }
 
 void RetakeSession::acquire(const Acquired& done) {
   const auto generation = ++generation_;
+  status_.enter(state::Phase::fetching_key, state::unix_now_ms());
   client_.fetch_rtmp([this, generation, done](const platform::ApiResult<platform::RtmpEndpoint>& rtmp) {
     if (generation != generation_) return;
     if (!rtmp.ok()) {
-      if (rtmp.error.kind == platform::ApiError::Kind::unauthorized) {
-        credentials_rejected(rtmp.error.message);
-        done(std::nullopt, kCredentialsRetryS);
-      } else {
-        log::warning("go-live: ", rtmp.error.message);
-        done(std::nullopt, 0);
-      }
+      record_error("go-live", rtmp.error);
+      done(std::nullopt, acquire_retry_delay(rtmp.error));
       return;
     }
     const std::string location = rtmp.value->publish_url();
+    status_.enter(state::Phase::starting_session, state::unix_now_ms());
     client_.start_stream([this, generation, done, location](const platform::ApiResult<platform::StreamStart>& start) {
       if (generation != generation_) return;
       if (!start.ok()) {
-        log::warning("go-live: ", start.error.message);
-        done(std::nullopt, start.error.kind == platform::ApiError::Kind::unauthorized ? kCredentialsRetryS : 0);
+        record_error("go-live", start.error);
+        done(std::nullopt, acquire_retry_delay(start.error));
         return;
       }
       session_started_ = true;
@@ -60,8 +75,23 @@ void RetakeSession::acquire(const Acquired& done) {
   });
 }
 
+double RetakeSession::acquire_retry_delay(const platform::ApiError& error) {
+  if (error.kind == Kind::unauthorized) {
+    credentials_rejected(error.message);
+    return kCredentialsRetryS;
+  }
+  if (is_transient(error)) return go_live_backoff_.next_delay(g_random_double());
+  return 0;  // the caller's own restart backoff
+}
+
+void RetakeSession::record_error(const char* what, const platform::ApiError& error) {
+  log::warning(what, ": ", error.message);
+  status_.api_error(std::string(what) + ": " + error.message, state::unix_now_ms());
+}
+
 void RetakeSession::on_publishing() {
   confirm_attempts_ = 0;
+  status_.enter(state::Phase::confirming_live, state::unix_now_ms());
   confirm_live();
 }
 
@@ -74,7 +104,7 @@ void RetakeSession::confirm_live() {
       went_live();
       return;
     }
-    if (!status.ok()) log::warning("go-live: ", status.error.message);
+    if (!status.ok()) record_error("go-live", status.error);
     if (++confirm_attempts_ >= kConfirmAttempts) {
       request_restart("the platform did not report the stream live within 30 s");
       return;
@@ -85,15 +115,28 @@ void RetakeSession::confirm_live() {
 
 void RetakeSession::went_live() {
   live_ = true;
+  go_live_backoff_.reset();
+  status_.enter(state::Phase::live, state::unix_now_ms());
   log::notice("live on retake.tv");
   upload_thumbnail("first");
   poll_chat(std::nullopt);
   thumbnail_timer_.every(ms(config_.thumbnail.interval_s), [this] { upload_thumbnail("periodic"); });
+  change_timer_.every(kChangeCheckMs, [this] { upload_if_picture_changed(); });
   heartbeat_timer_.every(kHeartbeatMs, [this] { heartbeat(); });
+}
+
+void RetakeSession::upload_if_picture_changed() {
+  const bool changed_a_lot = screen_.lines_added() - lines_at_last_thumbnail_ >= kBigChangeLines;
+  const bool gap_passed =
+      g_get_monotonic_time() - last_thumbnail_us_ >= static_cast<gint64>(config_.thumbnail.min_gap_s * G_USEC_PER_SEC);
+  if (changed_a_lot && gap_passed) upload_thumbnail("picture changed");
 }
 
 void RetakeSession::upload_thumbnail(const char* why) {
   const auto generation = generation_;
+  thumbnail_retry_timer_.stop();
+  lines_at_last_thumbnail_ = screen_.lines_added();
+  last_thumbnail_us_ = g_get_monotonic_time();
   thumbnails_.request(
       [this, generation, why](const std::optional<media::Thumbnail>& thumbnail, const std::string& error) {
         if (generation != generation_) return;
@@ -101,11 +144,23 @@ void RetakeSession::upload_thumbnail(const char* why) {
           log::warning("thumbnail: ", error);
           return;
         }
-        client_.update_thumbnail(thumbnail->jpeg, [why](const platform::ApiResult<platform::ThumbnailResult>& result) {
+        const double encode_ms = thumbnail->elapsed_ms;
+        client_.update_thumbnail(thumbnail->jpeg, [this, generation, why, encode_ms](
+                                                      const platform::ApiResult<platform::ThumbnailResult>& result) {
+          if (generation != generation_) return;
           if (result.ok()) {
+            thumbnail_backoff_.reset();
+            status_.last_thumbnail_unix_ms = state::unix_now_ms();
+            status_.last_thumbnail_encode_ms = encode_ms;
             log::info("thumbnail uploaded (", why, ")");
-          } else {
-            log::warning("thumbnail: ", result.error.message);
+            return;
+          }
+          record_error("thumbnail", result.error);
+          if (result.error.kind == Kind::unauthorized) {
+            credentials_rejected(result.error.message);
+          } else if (is_transient(result.error)) {
+            const double delay = thumbnail_backoff_.next_delay(g_random_double());
+            thumbnail_retry_timer_.once(ms(delay), [this] { upload_thumbnail("retry"); });
           }
         });
       });
@@ -118,20 +173,25 @@ void RetakeSession::poll_chat(const std::optional<std::string>& before_id) {
       [this, generation](const platform::ApiResult<std::vector<platform::ChatComment>>& page) {
         if (generation != generation_) return;
         const double now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
+        ++status_.chat_polls;
         if (!page.ok()) {
-          if (page.error.kind == platform::ApiError::Kind::unauthorized) {
+          ++status_.chat_poll_errors;
+          record_error("chat", page.error);
+          if (page.error.kind == Kind::unauthorized) {
             credentials_rejected(page.error.message);
             return;
           }
-          if (page.error.kind == platform::ApiError::Kind::conflict) {
+          double delay = cadence_.next_delay_s(now_s);
+          if (page.error.kind == Kind::conflict) {
             // No active session on the platform's side: announce it again, then go on.
             client_.start_stream([](const platform::ApiResult<platform::StreamStart>&) {});
-          } else {
-            log::warning("chat: ", page.error.message);
+          } else if (is_transient(page.error)) {
+            delay = std::max(delay, chat_backoff_.next_delay(g_random_double()));
           }
-          schedule_chat_poll(cadence_.next_delay_s(now_s));
+          schedule_chat_poll(delay);
           return;
         }
+        chat_backoff_.reset();
         const auto step = cursor_.accept(*page.value);
         if (step.page_back_before) {
           poll_chat(step.page_back_before);
@@ -139,7 +199,7 @@ void RetakeSession::poll_chat(const std::optional<std::string>& before_id) {
         }
         for (const auto& comment : step.fresh) {
           screen_.append_chat_line({sanitize_line(comment.author_name, 40), sanitize_line(comment.text, 300)});
-          ++chat_shown_;
+          ++status_.chat_shown;
           log::debug("chat: shown comment ", sanitize_for_log(comment.id, 64));
         }
         if (!step.fresh.empty()) cadence_.comments_arrived(now_s);
@@ -156,8 +216,9 @@ void RetakeSession::heartbeat() {
   client_.stream_status([this, generation](const platform::ApiResult<platform::StreamStatus>& status) {
     if (generation != generation_) return;
     if (!status.ok()) {
-      if (status.error.kind == platform::ApiError::Kind::unauthorized) credentials_rejected(status.error.message);
-      log::warning("heartbeat: ", status.error.message);
+      // A failed heartbeat is retried by the next one, 30 s later.
+      record_error("heartbeat", status.error);
+      if (status.error.kind == Kind::unauthorized) credentials_rejected(status.error.message);
       return;
     }
     show_status(*status.value);
@@ -172,12 +233,16 @@ void RetakeSession::show_status(const platform::StreamStatus& status) {
   shown.viewers = static_cast<int>(status.viewers);
   shown.uptime_s = status.uptime_seconds;
   screen_.set_status(shown);
+  status_.platform_live = status.is_live;
+  status_.viewers = static_cast<int>(status.viewers);
+  status_.platform_uptime_s = status.uptime_seconds;
 }
 
 void RetakeSession::credentials_rejected(const std::string& message) {
   log::error("retake.tv rejected the access token (", message, "): check ", config_.platform.credentials,
              " or register again; retrying once a minute");
   stop_timers();
+  status_.enter(state::Phase::credentials_rejected, state::unix_now_ms());
   state::StreamStatus shown = screen_.status();
   shown.live = false;
   shown.label = "CREDENTIALS REJECTED";
@@ -210,6 +275,8 @@ void RetakeSession::stop_timers() {
   chat_timer_.stop();
   heartbeat_timer_.stop();
   thumbnail_timer_.stop();
+  thumbnail_retry_timer_.stop();
+  change_timer_.stop();
 }
 
 void RetakeSession::finish(const std::function<void()>& done) {
@@ -219,26 +286,27 @@ void RetakeSession::finish(const std::function<void()>& done) {
     done();
     return;
   }
-  client_.stop_stream([done](const platform::ApiResult<platform::StopResult>& result) {
+  client_.stop_stream([this, done](const platform::ApiResult<platform::StopResult>& result) {
     if (result.ok()) {
       log::notice("stream stopped on retake.tv: ", result.value->duration_seconds, " s, ", result.value->viewers,
                   " viewers");
     } else {
-      log::warning("stream/stop: ", result.error.message);
+      record_error("stream/stop", result.error);
     }
     done();
   });
 }
 
 void RetakeSession::check_skill_version() {
-  client_.skill_version([](const platform::ApiResult<std::string>& version) {
+  client_.skill_version([this](const platform::ApiResult<std::string>& version) {
     if (!version.ok()) {
       log::info("skill.json check skipped: ", version.error.message);
       return;
     }
     if (platform::is_newer_version(*version.value, platform::kSkillVersion)) {
-      log::warning("retake.tv skill version ", sanitize_for_log(*version.value, 32), " is newer than the ",
-                   platform::kSkillVersion, " this firmware speaks");
+      status_.skill_warning = "retake.tv skill version " + sanitize_for_log(*version.value, 32) +
+                              " is newer than the " + std::string(platform::kSkillVersion) + " this firmware speaks";
+      log::warning(status_.skill_warning);
     }
   });
 }

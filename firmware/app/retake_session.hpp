@@ -6,12 +6,14 @@
 // and /agent/stream/stop on a graceful end. A key is never reused: every restart goes
 // through acquire() and so through /agent/rtmp again.
 #include "app/publish_target.hpp"
+#include "app/retry_backoff.hpp"
 #include "chat/chat_cursor.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
 #include "media/thumbnail_tap.hpp"
 #include "platform/credentials.hpp"
 #include "platform/retake_client.hpp"
+#include "state/box_status.hpp"
 #include "state/screen_state.hpp"
 
 #include <cstdint>
@@ -21,7 +23,7 @@ namespace agentcast::app {
 class RetakeSession : public PublishTarget {
  public:
   RetakeSession(const config::Config& config, platform::Credentials credentials, platform::HttpClient& http,
-                state::ScreenState& screen, media::ThumbnailTap& thumbnails);
+                state::ScreenState& screen, media::ThumbnailTap& thumbnails, state::BoxStatus& status);
 
   void acquire(const Acquired& done) override;
   void on_publishing() override;
@@ -35,12 +37,16 @@ class RetakeSession : public PublishTarget {
   void confirm_live();
   void went_live();
   void upload_thumbnail(const char* why);
+  void upload_if_picture_changed();
   void poll_chat(const std::optional<std::string>& before_id);
   void schedule_chat_poll(double delay_s);
   void heartbeat();
   void show_status(const platform::StreamStatus& status);
   void credentials_rejected(const std::string& message);
   void store_token(const platform::StreamStart& start);
+  // Every failed call ends up here: logged with `what`, kept for `status`.
+  void record_error(const char* what, const platform::ApiError& error);
+  double acquire_retry_delay(const platform::ApiError& error);
   void stop_timers();
 
   const config::Config& config_;
@@ -48,18 +54,26 @@ class RetakeSession : public PublishTarget {
   platform::RetakeClient client_;
   state::ScreenState& screen_;
   media::ThumbnailTap& thumbnails_;
+  state::BoxStatus& status_;
   chat::ChatCursor cursor_;
   chat::PollCadence cadence_;
+  // 5xx, timeouts and garbage answers: exponential backoff with jitter, video keeps flowing.
+  RetryBackoff go_live_backoff_;
+  RetryBackoff chat_backoff_;
+  RetryBackoff thumbnail_backoff_;
 
   bool session_started_ = false;
   bool live_ = false;
   std::uint64_t generation_ = 0;  // bumps on interruption: late answers of an old attempt are ignored
   int confirm_attempts_ = 0;
-  std::uint64_t chat_shown_ = 0;
+  std::uint64_t lines_at_last_thumbnail_ = 0;
+  gint64 last_thumbnail_us_ = 0;
   Timer confirm_timer_;
   Timer chat_timer_;
   Timer heartbeat_timer_;
   Timer thumbnail_timer_;
+  Timer thumbnail_retry_timer_;
+  Timer change_timer_;
 };
 
 }  // namespace agentcast::app

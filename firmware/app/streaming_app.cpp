@@ -3,6 +3,7 @@
 #include "app/cli.hpp"
 #include "common/log.hpp"
 #include "common/redact.hpp"
+#include "common/urls.hpp"
 
 #include <glib-unix.h>
 
@@ -35,8 +36,13 @@ StreamingApp::StreamingApp(const config::Config& config, media::PipelinePlan pla
       feed_(config.video.fps),
       presenter_(screen_, renderer_, feed_, config.video.fps),
       log_follower_(config.scene.log_file, [this](std::string line) { screen_.append_log_line(std::move(line)); }),
-      backoff_(0.5, 2.0, 0.2) {
+      backoff_(0.5, 2.0, 0.2),
+      status_file_(status_file_for_writing(config.status.file)) {
   screen_.set_title(config.scene.title);
+  status_.pid = static_cast<int>(getpid());
+  status_.version = AGENTCAST_VERSION;
+  status_.platform_kind = config.platform.kind;
+  status_.enter(state::Phase::starting, state::unix_now_ms());
 }
 
 StreamingApp::~StreamingApp() { teardown_pipeline(); }
@@ -67,7 +73,8 @@ int StreamingApp::run() {
   presenter_.start();
   log_follower_.start();
   start_pipeline();
-  progress_timer_.every(kProgressCheckMs, [this] { watch_progress(); });
+  progress_timer_.every(kProgressCheckMs, [this] { every_second(); });
+  publish_status();
 
   g_main_loop_run(loop_.get());
 
@@ -99,6 +106,10 @@ void StreamingApp::start_pipeline() {
 void StreamingApp::build_pipeline(const std::string& location) {
   location_ = location;
   redacted_location_ = redact_stream_url(location_);
+  if (const auto url = parse_url(location_)) {
+    status_.server_host = url->port > 0 ? url->host + ":" + std::to_string(url->port) : url->host;
+  }
+  status_.enter(state::Phase::connecting, state::unix_now_ms());
   try {
     pipeline_ = std::make_unique<media::StreamPipeline>(plan_.description, location_,
                                                         media::StreamPipeline::Events{
@@ -156,6 +167,30 @@ void StreamingApp::on_finished() {
   on_failed("the pipeline ended unexpectedly");
 }
 
+void StreamingApp::every_second() {
+  watch_progress();
+  publish_status();
+}
+
+void StreamingApp::publish_status() {
+  const double now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
+  frames_in_.add(now_s, static_cast<double>(feed_.frames_pushed()));
+  if (pipeline_) {
+    frames_out_.add(now_s, static_cast<double>(pipeline_->frames_encoded()));
+    bytes_out_.add(now_s, static_cast<double>(last_bytes_));
+  } else {
+    frames_out_.clear();
+    bytes_out_.clear();
+  }
+  status_.fps_in = frames_in_.rate();
+  status_.fps_out = frames_out_.rate();
+  status_.bitrate_kbps = bytes_out_.rate() * 8 / 1000;
+  status_.frames_dropped = feed_.frames_dropped();
+  status_.restarts = restarts_;
+  status_.updated_unix_ms = state::unix_now_ms();
+  status_file_.publish(status_);
+}
+
 void StreamingApp::watch_progress() {
   if (!pipeline_ || stopping_) return;
   const gint64 now = g_get_monotonic_time();
@@ -168,7 +203,8 @@ void StreamingApp::watch_progress() {
       streaming_since_us_ = now;
       log::notice("streaming to ", redacted_location_);
       set_status_label("LIVE", true);
-      target_->on_publishing();
+      status_.enter(state::Phase::live, state::unix_now_ms());
+      target_->on_publishing();  // a platform may still have to confirm it
     }
   }
   if (streaming_ && now - streaming_since_us_ > kHealthyAfterUs) backoff_.reset();
@@ -181,6 +217,9 @@ void StreamingApp::watch_progress() {
 void StreamingApp::schedule_restart(double delay_s) {
   const double delay = delay_s >= 0 ? delay_s : backoff_.next_delay(g_random_double());
   ++restarts_;
+  if (status_.phase != state::Phase::credentials_rejected) {
+    status_.enter(state::Phase::reconnecting, state::unix_now_ms());
+  }
   log::info("restarting the stream in ", static_cast<int>(delay * 1000), " ms (attempt ", backoff_.attempts(), ")");
   restart_timer_.once(static_cast<guint>(delay * 1000), [this] { start_pipeline(); });
 }
@@ -192,6 +231,8 @@ void StreamingApp::begin_shutdown(const char* signal_name) {
     return;
   }
   stopping_ = true;
+  status_.enter(state::Phase::stopping, state::unix_now_ms());
+  publish_status();
   log::notice(signal_name, " received: ending the stream");
   // Last resort if a teardown step hangs (a dead socket can block a state change): the
   // contract promises exit within 5 s.
@@ -227,11 +268,13 @@ void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }
 
 void StreamingApp::write_thumbnail() {
   const std::string path = config_.thumbnail.path;
-  thumbnails_.request([path](const std::optional<media::Thumbnail>& thumbnail, const std::string& why) {
+  thumbnails_.request([this, path](const std::optional<media::Thumbnail>& thumbnail, const std::string& why) {
     if (!thumbnail) {
       log::warning("thumbnail: ", why);
       return;
     }
+    status_.last_thumbnail_unix_ms = state::unix_now_ms();
+    status_.last_thumbnail_encode_ms = thumbnail->elapsed_ms;
     GObjectPtr<GFile> file(g_file_new_for_path(path.c_str()));
     GBytesPtr bytes(g_bytes_new(thumbnail->jpeg.data(), thumbnail->jpeg.size()));
     log::debug("thumbnail: writing ", thumbnail->jpeg.size(), " bytes");

@@ -3,6 +3,8 @@
 // the log follower, thumbnails and signal handling. Nothing here blocks the loop.
 #include "app/publish_target.hpp"
 #include "app/retry_backoff.hpp"
+#include "app/status_file.hpp"
+#include "app/throughput_meter.hpp"
 #include "common/handles.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
@@ -13,6 +15,7 @@
 #include "media/thumbnail_tap.hpp"
 #include "media/video_feed.hpp"
 #include "sources/log_follower.hpp"
+#include "state/box_status.hpp"
 #include "state/screen_state.hpp"
 
 #include <memory>
@@ -34,6 +37,7 @@ class StreamingApp {
   void set_target(std::unique_ptr<PublishTarget> target);
   state::ScreenState& screen() { return screen_; }
   media::ThumbnailTap& thumbnails() { return thumbnails_; }
+  state::BoxStatus& status() { return status_; }
 
   // Runs until SIGTERM/SIGINT; returns the process exit code.
   int run();
@@ -45,7 +49,9 @@ class StreamingApp {
   void on_playing();
   void on_failed(const std::string& why);
   void on_finished();
+  void every_second();
   void watch_progress();
+  void publish_status();
   void schedule_restart(double delay_s = -1);
   void finish_target();
   void begin_shutdown(const char* signal_name);
@@ -68,6 +74,11 @@ class StreamingApp {
   std::unique_ptr<media::StreamPipeline> pipeline_;
   std::unique_ptr<PublishTarget> target_;
   RetryBackoff backoff_;
+  state::BoxStatus status_;
+  StatusFile status_file_;
+  ThroughputMeter frames_in_;
+  ThroughputMeter frames_out_;
+  ThroughputMeter bytes_out_;
 
   bool stopping_ = false;
   bool acquiring_ = false;

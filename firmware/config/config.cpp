@@ -201,7 +201,9 @@ void read_thumbnail(Section section, Thumbnail& out) {
   section.read("width", out.width);
   section.read("height", out.height);
   section.read("path", out.path);
+  section.read("min_gap_s", out.min_gap_s);
   section.reject_unknown_keys();
+  require(out.min_gap_s >= 1 && out.min_gap_s <= 3600, section, "min_gap_s", "expected 1 to 3600 seconds");
   require(out.interval_s >= 1 && out.interval_s <= 3600, section, "interval_s", "expected 1 to 3600 seconds");
   require(out.width == 0 || (out.width >= 16 && out.width <= 3840 && out.width % 2 == 0), section, "width",
           "expected 0 (the video's width) or an even number from 16 to 3840");
@@ -217,6 +219,12 @@ void read_chat(Section section, Chat& out) {
   section.reject_unknown_keys();
   require(out.poll_active_s >= 0.2 && out.poll_active_s <= 60, section, "poll_active_s", "expected 0.2 to 60 seconds");
   require(out.poll_quiet_s >= 0.2 && out.poll_quiet_s <= 300, section, "poll_quiet_s", "expected 0.2 to 300 seconds");
+}
+
+void read_status(Section section, Status& out) {
+  section.read("file", out.file);
+  section.reject_unknown_keys();
+  out.file = expand_home(out.file);
 }
 
 void read_board(Section section, Board& out) {
@@ -280,6 +288,7 @@ Config parse(std::string_view json_text, std::string_view source_name) {
   read_thumbnail(root.child("thumbnail"), config.thumbnail);
   read_chat(root.child("chat"), config.chat);
   read_board(root.child("board"), config.board);
+  read_status(root.child("status"), config.status);
   root.reject_unknown_keys();
   return config;
 }

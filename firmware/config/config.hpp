@@ -53,6 +53,13 @@ struct Thumbnail {
   int width = 0;  // 0: the video's size
   int height = 0;
   std::string path = "/tmp/agentcast-thumbnail.jpg";  // where SIGUSR1 writes the current picture
+  // A picture that changed a lot gets a thumbnail before interval_s, but not sooner than this
+  // after the previous one.
+  double min_gap_s = 30;
+};
+
+struct Status {
+  std::string file;  // empty: /run/agentcast/status.json, or the user's runtime directory
 };
 
 struct Chat {
@@ -74,6 +81,7 @@ struct Config {
   Thumbnail thumbnail;
   Chat chat;
   Board board;
+  Status status;
 
   int thumbnail_width() const { return thumbnail.width > 0 ? thumbnail.width : video.width; }
   int thumbnail_height() const { return thumbnail.height > 0 ? thumbnail.height : video.height; }

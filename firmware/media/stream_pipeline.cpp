@@ -32,6 +32,17 @@ StreamPipeline::StreamPipeline(const std::string& description, const std::string
   rtmp_sink_.reset(GST_ELEMENT(gst_object_ref(sink)));
   g_object_set(sink, "location", location.c_str(), nullptr);
 
+  if (GstElement* queue = element("video_mux_queue")) {
+    GstObjectPtr<GstPad> pad(gst_element_get_static_pad(queue, "sink"));
+    gst_pad_add_probe(
+        pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer counter) {
+          static_cast<std::atomic<std::uint64_t>*>(counter)->fetch_add(1, std::memory_order_relaxed);
+          return GST_PAD_PROBE_OK;
+        },
+        &frames_encoded_, nullptr);
+  }
+
   GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
   bus_watch_ = gst_bus_add_watch(bus.get(), on_bus_message, this);
 }

@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -44,6 +45,8 @@ class StreamPipeline {
 
   // Bytes rtmp2sink has written to the connection so far (nullopt before it connects).
   std::optional<std::uint64_t> bytes_sent() const;
+  // Encoded video frames on their way to the mux (counted at video_mux_queue).
+  std::uint64_t frames_encoded() const { return frames_encoded_.load(std::memory_order_relaxed); }
 
  private:
   static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
@@ -56,6 +59,7 @@ class StreamPipeline {
   Events events_;
   guint bus_watch_ = 0;
   bool playing_reported_ = false;
+  std::atomic<std::uint64_t> frames_encoded_{0};  // written by a streaming thread
 };
 
 }  // namespace agentcast::media

@@ -16,6 +16,7 @@ struct ThumbnailTap::Gate {
 
 struct ThumbnailTap::Waiting {
   std::vector<Done> callbacks;
+  gint64 requested_us = 0;
   Timer timeout;
 };
 
@@ -60,6 +61,7 @@ GstFlowReturn ThumbnailTap::on_sample(GstElement* sink, gpointer data) {
     auto callbacks = std::move(alive->callbacks);
     alive->callbacks.clear();
     alive->timeout.stop();
+    thumbnail.elapsed_ms = static_cast<double>(g_get_monotonic_time() - alive->requested_us) / 1000.0;
     for (auto& done : callbacks) done(thumbnail, {});
   });
   return GST_FLOW_OK;
@@ -96,6 +98,7 @@ void ThumbnailTap::request(Done done) {
   waiting_->callbacks.push_back(std::move(done));
   if (waiting_->callbacks.size() > 1) return;  // one frame serves every caller waiting for it
   gate_->frames_wanted = 1;
+  waiting_->requested_us = g_get_monotonic_time();
   waiting_->timeout.once(timeout_ms_, [this] {
     gate_->frames_wanted = 0;
     deliver(std::nullopt, "no frame reached the thumbnail branch in time (is the pipeline running?)");

@@ -19,6 +19,7 @@ struct Thumbnail {
   std::string jpeg;
   int width = 0;
   int height = 0;
+  double elapsed_ms = 0;  // from the request to the JPEG on the main loop
 };
 
 class ThumbnailTap {

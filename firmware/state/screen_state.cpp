@@ -14,12 +14,14 @@ void ScreenState::set_title(std::string title) {
 void ScreenState::append_log_line(std::string line) {
   log_lines_.push_back(std::move(line));
   while (log_lines_.size() > max_log_lines_) log_lines_.pop_front();
+  ++lines_added_;
   changed();
 }
 
 void ScreenState::append_chat_line(ChatLine line) {
   chat_lines_.push_back(std::move(line));
   while (chat_lines_.size() > max_chat_lines_) chat_lines_.pop_front();
+  ++lines_added_;
   changed();
 }
 

@@ -38,6 +38,8 @@ class ScreenState {
   const std::deque<ChatLine>& chat_lines() const { return chat_lines_; }
   const StreamStatus& status() const { return status_; }
   std::uint64_t version() const { return version_; }
+  // Log and chat lines added so far: how much of the picture has moved on.
+  std::uint64_t lines_added() const { return lines_added_; }
 
  private:
   void changed();
@@ -49,6 +51,7 @@ class ScreenState {
   std::deque<ChatLine> chat_lines_;
   StreamStatus status_;
   std::uint64_t version_ = 0;
+  std::uint64_t lines_added_ = 0;
   std::function<void()> listener_;
 };
 

@@ -50,6 +50,8 @@ TEST(Config, EmptyObjectGivesTheContractDefaults) {
   DOUBLES_EQUAL(2.5, config.chat.poll_active_s, 0);
   DOUBLES_EQUAL(8, config.chat.poll_quiet_s, 0);
   STRCMP_EQUAL("auto", config.board.name.c_str());
+  DOUBLES_EQUAL(30, config.thumbnail.min_gap_s, 0);
+  STRCMP_EQUAL("", config.status.file.c_str());
 }
 
 TEST(Config, EveryKeyOfTheContractIsRead) {
@@ -61,9 +63,10 @@ TEST(Config, EveryKeyOfTheContractIsRead) {
     "video": {"width": 1920, "height": 1080, "fps": 25, "bitrate_kbps": 4000, "keyframe_interval_s": 4, "encoder": "x264enc"},
     "audio": {"source": "alsa", "device": "hw:1,0", "bitrate_kbps": 96, "rate": 48000, "channels": 1},
     "scene": {"title": "My agent", "log_file": "/var/log/agent.log", "font": "DejaVu Sans Mono 12"},
-    "thumbnail": {"interval_s": 120, "width": 640, "height": 360, "path": "/run/agentcast/thumb.jpg"},
+    "thumbnail": {"interval_s": 120, "width": 640, "height": 360, "path": "/run/agentcast/thumb.jpg", "min_gap_s": 45},
     "chat": {"poll_active_s": 2, "poll_quiet_s": 10},
-    "board": {"name": "rpi4"}
+    "board": {"name": "rpi4"},
+    "status": {"file": "/run/box/status.json"}
   })",
                             "test.json");
   STRCMP_EQUAL("rtmp", config.platform.kind.c_str());
@@ -81,6 +84,8 @@ TEST(Config, EveryKeyOfTheContractIsRead) {
   STRCMP_EQUAL("/run/agentcast/thumb.jpg", config.thumbnail.path.c_str());
   DOUBLES_EQUAL(10, config.chat.poll_quiet_s, 0);
   STRCMP_EQUAL("rpi4", config.board.name.c_str());
+  DOUBLES_EQUAL(45, config.thumbnail.min_gap_s, 0);
+  STRCMP_EQUAL("/run/box/status.json", config.status.file.c_str());
 }
 
 TEST(Config, BrokenJsonNamesFileLineAndColumn) {
@@ -122,6 +127,8 @@ TEST(Config, OutOfRangeValuesAreRejected) {
   CHECK(error_of(R"({"audio": {"source": "mp3"}})").starts_with("test.json: audio.source:"));
   CHECK(error_of(R"({"platform": {"kind": "youtube"}})").starts_with("test.json: platform.kind:"));
   CHECK(error_of(R"({"thumbnail": {"interval_s": 0}})").starts_with("test.json: thumbnail.interval_s:"));
+  CHECK(error_of(R"({"thumbnail": {"min_gap_s": 0.5}})").starts_with("test.json: thumbnail.min_gap_s:"));
+  STRCMP_EQUAL("test.json: status.file: expected a string", error_of(R"({"status": {"file": 3}})").c_str());
 }
 
 TEST(Config, UnknownEncoderListsTheKnownOnes) {

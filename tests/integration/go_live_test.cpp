@@ -8,6 +8,7 @@
 
 #include <CppUTest/TestHarness.h>
 #include <glib.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -58,12 +59,18 @@ TEST_GROUP(GoLive) {
     emulator->control("agent", {{"access_token", token}, {"userDbId", "user_it"}, {"agent_name", "It"}});
     agentcast::platform::save_credentials(dir.file("credentials.json"),
                                           {token, "It", "agent_it", "user_it", "", "", ""});
+    write_config(R"({"interval_s": 3})");
+  }
+  void write_config(const std::string& thumbnail_section) {
     dir.write("agentcast.json", R"({"platform": {"kind": "retake", "api_base": ")" + emulator->api_base() +
                                     R"(", "skill_url": ")" + emulator->skill_url() + R"(", "credentials": ")" +
                                     dir.file("credentials.json") + R"("},
       "scene": {"log_file": ")" + dir.file("stream.log") +
                                     R"("}, "board": {"name": "generic"},
-      "thumbnail": {"interval_s": 3}, "chat": {"poll_active_s": 0.5, "poll_quiet_s": 1}})");
+      "thumbnail": )" + thumbnail_section +
+                                    R"(, "chat": {"poll_active_s": 0.5, "poll_quiet_s": 1},
+      "status": {"file": ")" + dir.file("run/status.json") +
+                                    R"("}})");
   }
   void teardown() override {
     emulator.reset();
@@ -83,6 +90,30 @@ TEST_GROUP(GoLive) {
     LONGS_EQUAL(0, *code);
     CHECK(std::chrono::steady_clock::now() - sent < 5s);
   }
+  // `agentcast status` as an operator runs it; its exit code, and its output in `output`.
+  int box_status(std::string & output) {
+    const int code = run_command({AGENTCAST_BINARY, "status", "--config", dir.file("agentcast.json")}, &output, 20000);
+    check_no_secret_in(output);
+    return code;
+  }
+  // Waits (bounded) until `agentcast status` prints `text`; returns the last output.
+  std::string wait_for_status(const std::string& text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string output;
+    while (std::chrono::steady_clock::now() < deadline) {
+      box_status(output);
+      if (output.find(text) != std::string::npos) return output;
+      std::this_thread::sleep_for(300ms);
+    }
+    FAIL(("status never showed \"" + text + "\":\n" + output).c_str());
+    return output;
+  }
+  void check_no_secret_in(const std::string& text) {
+    CHECK_TEXT(text.find(token) == std::string::npos, "the access token appears");
+    for (const auto& key : emulator->control("state")["keys_issued"]) {
+      CHECK_TEXT(text.find(key.get<std::string>()) == std::string::npos, "an RTMP key appears");
+    }
+  }
   void check_no_secret_logged() {
     const std::string log = dir.read("agentcast.log");
     CHECK_TEXT(log.find(token) == std::string::npos, "the access token appears in the log");
@@ -98,6 +129,21 @@ TEST(GoLive, FollowsThePlatformsOrderAndShowsEveryCommentOnce) {
   emulator->control("comments", {{"count", 130}});  // more than one page (limit 50) between two polls
   CHECK_TEXT(wait_for_count(dir, "chat: shown comment", 130, 15s), dir.read("agentcast.log").c_str());
   CHECK_TEXT(wait_for_count(dir, "thumbnail uploaded (periodic)", 1, 10s), dir.read("agentcast.log").c_str());
+
+  // What an operator sees over SSH while it runs.
+  std::string output = wait_for_status("130 shown", 10s);
+  CHECK_TEXT(output.find("state:      live since") != std::string::npos, output.c_str());
+  CHECK_TEXT(output.find("server:     127.0.0.1:" + std::to_string(server->rtmp_port())) != std::string::npos,
+             output.c_str());
+  CHECK_TEXT(output.find("platform:   live") != std::string::npos, output.c_str());
+  CHECK_TEXT(output.find("platform now: live") != std::string::npos, output.c_str());
+  CHECK_TEXT(output.find("thumbnail:  last ") != std::string::npos, output.c_str());
+  CHECK_TEXT(output.find("api error:  none") != std::string::npos, output.c_str());
+  const auto status_file = nlohmann::json::parse(dir.read("run/status.json"));
+  CHECK_TEXT(status_file["fps_out"].get<double>() > 25, output.c_str());
+  CHECK_TEXT(status_file["bitrate_kbps"].get<double>() > 100, output.c_str());
+  LONGS_EQUAL(0, box_status(output));
+
   stop_box(*box);
   check_no_secret_logged();
 
@@ -138,6 +184,10 @@ TEST(GoLive, FollowsThePlatformsOrderAndShowsEveryCommentOnce) {
   CHECK(first_thumbnail > first_live_status && first_thumbnail - first_live_status < 1.0);
   CHECK(first_comments >= first_live_status && first_comments - first_live_status < 1.0);
   CHECK(emulator->count("/agent/update-thumbnail") >= 2);  // the first one and a periodic one
+
+  // A stopped box says so (and a status call after it does not count as the box's).
+  LONGS_EQUAL(1, box_status(output));
+  CHECK_TEXT(output.find("agentcast is not running") != std::string::npos, output.c_str());
 }
 
 TEST(GoLive, EveryRestartFetchesAFreshKey) {
@@ -163,10 +213,98 @@ TEST(GoLive, ARejectedTokenStopsTheCallsWithoutHammering) {
   CHECK_TEXT(wait_for_count(dir, "live on retake.tv", 1, 20s), dir.read("agentcast.log").c_str());
   emulator->control("revoke");
   CHECK_TEXT(wait_for_count(dir, "rejected the access token", 1, 10s), dir.read("agentcast.log").c_str());
+  const std::string output = wait_for_status("state:      credentials-rejected", 5s);
+  CHECK_TEXT(output.find("HTTP 401") != std::string::npos, output.c_str());
   const auto calls_before = emulator->log().size();
   std::this_thread::sleep_for(6s);
   // At most a slow retry: nothing like the chat poll's 2 calls a second.
   CHECK_TEXT(emulator->log().size() - calls_before <= 2, std::to_string(emulator->log().size() - calls_before).c_str());
   stop_box(*box);
   check_no_secret_logged();
+}
+
+namespace {
+
+// Seconds between successive requests to `path` in the emulator's log.
+std::vector<double> intervals_between(const nlohmann::json& log, const std::string& path) {
+  std::vector<double> times;
+  for (const auto& entry : log) {
+    if (entry["path"] == path) times.push_back(entry["t"].get<double>());
+  }
+  std::vector<double> intervals;
+  for (std::size_t i = 1; i < times.size(); ++i) intervals.push_back(times[i] - times[i - 1]);
+  return intervals;
+}
+
+std::string describe_intervals(const std::vector<double>& intervals) {
+  std::string text;
+  for (const double interval : intervals) text += std::to_string(interval) + " ";
+  return text;
+}
+
+}  // namespace
+
+TEST(GoLive, AnApiOutageAtStartBacksOffExponentiallyWithJitter) {
+  emulator->control("fault", {{"path", "/agent/rtmp"}, {"status", 500}, {"count", 3}});
+  auto box = start_box();
+  CHECK_TEXT(wait_for_count(dir, "live on retake.tv", 1, 30s), dir.read("agentcast.log").c_str());
+  const std::string output = wait_for_status("state:      live", 5s);
+  CHECK_TEXT(output.find("go-live: rtmp: HTTP 500") != std::string::npos, output.c_str());
+  stop_box(*box);
+  // 1 s, 2 s, 4 s, each within the 30 % jitter: growing, never hammering.
+  const auto intervals = intervals_between(emulator->log(), "/agent/rtmp");
+  LONGS_EQUAL_TEXT(3, intervals.size(), describe_intervals(intervals).c_str());
+  const double nominal[] = {1, 2, 4};
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    CHECK_TEXT(intervals[i] >= 0.7 * nominal[i] && intervals[i] <= 1.3 * nominal[i] + 0.5,
+               describe_intervals(intervals).c_str());
+  }
+}
+
+TEST(GoLive, AChatOutageBacksOffWhileTheVideoKeepsFlowing) {
+  auto box = start_box();
+  CHECK_TEXT(wait_for_count(dir, "live on retake.tv", 1, 20s), dir.read("agentcast.log").c_str());
+  const auto calls_before = emulator->log().size();
+  emulator->control("fault", {{"path", "/agent/stream/comments"}, {"status", 503}, {"count", 3}});
+  CHECK_TEXT(wait_for_count(dir, "chat: stream/comments: HTTP 503", 3, 20s), dir.read("agentcast.log").c_str());
+  // During the outage the stream goes on: frames still reach the server.
+  const std::string during = wait_for_status("3 failed polls", 5s);
+  CHECK_TEXT(during.find("state:      live") != std::string::npos, during.c_str());
+  const auto published = nlohmann::json::parse(dir.read("run/status.json"));
+  CHECK_TEXT(published["fps_out"].get<double>() > 25, published.dump().c_str());
+  std::this_thread::sleep_for(10s);  // past the third back-off (8 s +- 30 %)
+  stop_box(*box);
+  CHECK_TEXT(dir.read("agentcast.log").find("stream failed") == std::string::npos, dir.read("agentcast.log").c_str());
+
+  auto log = emulator->log();
+  log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(calls_before));
+  std::vector<double> intervals = intervals_between(log, "/agent/stream/comments");
+  CHECK_TEXT(intervals.size() >= 4, describe_intervals(intervals).c_str());
+  // After each failure the wait doubles (2, 4, 8 s with 30 % jitter), then the normal cadence
+  // (at most the quiet interval, 1 s) comes back once a poll succeeds.
+  const std::string text = describe_intervals(intervals);
+  std::size_t start = 0;
+  while (start < intervals.size() && intervals[start] < 1.3) ++start;  // polls before the fault
+  const auto interval = [&](std::size_t i) { return i < intervals.size() ? intervals[i] : -1.0; };
+  CHECK_TEXT(interval(start) >= 1.4 && interval(start) <= 3.1, text.c_str());
+  CHECK_TEXT(interval(start + 1) >= 2.8 && interval(start + 1) <= 5.7, text.c_str());
+  CHECK_TEXT(interval(start + 2) >= 5.6 && interval(start + 2) <= 10.9, text.c_str());
+  CHECK_TEXT(interval(start + 3) >= 0 && interval(start + 3) <= 1.6, text.c_str());
+}
+
+TEST(GoLive, APictureThatChangedALotGetsAThumbnailBeforeItsTime) {
+  write_config(R"({"interval_s": 300, "min_gap_s": 2})");
+  auto box = start_box();
+  CHECK_TEXT(wait_for_count(dir, "thumbnail uploaded (first)", 1, 20s), dir.read("agentcast.log").c_str());
+  // A few lines: the picture barely moved, no extra thumbnail.
+  dir.write("stream.log", "one\ntwo\nthree\n");
+  std::this_thread::sleep_for(4s);
+  LONGS_EQUAL(1, emulator->count("/agent/update-thumbnail"));
+  // A whole screenful: a fresh thumbnail long before the 300 s period.
+  std::string screenful;
+  for (int i = 0; i < 30; ++i) screenful += "agent step " + std::to_string(i) + "\n";
+  dir.write("stream.log", "one\ntwo\nthree\n" + screenful);
+  CHECK_TEXT(wait_for_count(dir, "thumbnail uploaded (picture changed)", 1, 6s), dir.read("agentcast.log").c_str());
+  stop_box(*box);
+  LONGS_EQUAL(2, emulator->count("/agent/update-thumbnail"));
 }

@@ -1,0 +1,114 @@
+// `agentcast status`: what the running box published about itself (local, no API needed),
+// then the platform's own view from a fresh stream/status call in retake mode. Nothing here
+// can show a secret: the status file never holds the key or the token.
+#include "app/commands.hpp"
+#include "app/config_loading.hpp"
+#include "app/one_shot_call.hpp"
+#include "app/status_file.hpp"
+#include "state/box_status.hpp"
+
+#include <glib.h>
+
+#include <signal.h>
+#include <cerrno>
+#include <iostream>
+
+namespace agentcast::app {
+namespace {
+
+// A box that has not refreshed its file for this long is not working, whatever its pid says.
+constexpr std::int64_t kStaleAfterMs = 10000;
+constexpr int kPlatformTimeoutMs = 10000;
+
+struct LocalState {
+  std::optional<state::BoxStatus> status;
+  std::string path;
+  std::string problem;  // why there is no usable state
+};
+
+LocalState read_local_state(const std::string& configured) {
+  LocalState found;
+  for (const auto& path : status_file_candidates(configured)) {
+    gchar* raw = nullptr;
+    gsize length = 0;
+    if (!g_file_get_contents(path.c_str(), &raw, &length, nullptr)) continue;
+    const std::string text(raw, length);
+    g_free(raw);
+    found.path = path;
+    try {
+      found.status = state::from_json_text(text);
+    } catch (const state::StatusFormatError& error) {
+      found.problem = path + ": unreadable status (" + error.what() + ")";
+    }
+    return found;
+  }
+  std::string tried;
+  for (const auto& path : status_file_candidates(configured)) tried += (tried.empty() ? "" : ", ") + path;
+  found.problem = "no status file (" + tried + ")";
+  return found;
+}
+
+bool process_exists(int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+
+// Prints the local part; true when the box is running and keeping its state fresh.
+bool print_local(const config::Config& config) {
+  const LocalState local = read_local_state(config.status.file);
+  if (!local.status) {
+    std::cout << "agentcast is not running: " << local.problem << "\n";
+    return false;
+  }
+  const auto& status = *local.status;
+  const std::int64_t now = state::unix_now_ms();
+  if (!process_exists(status.pid)) {
+    std::cout << "agentcast is not running (pid " << status.pid << " is gone); its last state:\n";
+    std::cout << state::describe(status, now);
+    return false;
+  }
+  std::cout << state::describe(status, now);
+  if (now - status.updated_unix_ms > kStaleAfterMs) {
+    std::cout << "warning:    the state was not refreshed for " << (now - status.updated_unix_ms) / 1000
+              << " s: the box may be stuck\n";
+    return false;
+  }
+  return true;
+}
+
+void print_platform(const config::Config& config) {
+  auto credentials = platform::load_credentials(config.platform.credentials);
+  if (!credentials) {
+    std::cout << "platform now: no credentials at " << config.platform.credentials << " (agentcast register)\n";
+    return;
+  }
+  ApiSession session(config);
+  session.client.set_access_token(credentials->access_token);
+  const auto result = wait_for<platform::StreamStatus>(
+      [&](auto done) { session.client.stream_status(std::move(done)); }, kPlatformTimeoutMs);
+  if (!result) {
+    std::cout << "platform now: stream/status did not answer within " << kPlatformTimeoutMs / 1000 << " s\n";
+  } else if (!result->ok()) {
+    std::cout << "platform now: " << result->error.message << "\n";
+  } else {
+    const auto& now = *result->value;
+    std::cout << "platform now: " << (now.is_live ? "live" : "not live") << ", " << now.viewers << " viewers, up "
+              << now.uptime_seconds << " s\n";
+  }
+}
+
+}  // namespace
+
+int status_command(const Command& command) {
+  return with_config_errors([&] {
+    const LoadedConfig loaded = load_config(command);
+    const bool running = print_local(loaded.config);
+    if (loaded.config.platform.kind == "retake") {
+      try {
+        print_platform(loaded.config);
+      } catch (const platform::CredentialsError& error) {
+        std::cout << "platform now: " << error.what() << "\n";
+      }
+    }
+    return static_cast<int>(running ? kExitOk : kExitFailure);
+  });
+}
+
+}  // namespace agentcast::app
