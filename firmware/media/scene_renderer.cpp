@@ -39,6 +39,9 @@ std::string format_uptime(std::int64_t seconds) {
   return text;
 }
 
+// The frame on screen, one in the thumbnail branch's queue, one or two in the encoder's.
+constexpr std::size_t kRecycledFrames = 4;
+
 }  // namespace
 
 SceneRenderer::SceneRenderer(int width, int height, std::string_view monospace_font)
@@ -189,23 +192,43 @@ void SceneRenderer::draw_status_strip(const state::ScreenState& state, std::stri
   draw_text(layout, width_ - pad - w, top + (strip - h) / 2, 0xffffff);
 }
 
+// A frame of the ring that no one else references: not the feed (buffer refcount), not a copy
+// waiting in a queue or in the encoder (those share the memory).
+GstBuffer* SceneRenderer::free_frame() {
+  for (auto& frame : frames_) {
+    GstMemory* memory = gst_buffer_peek_memory(frame.get(), 0);
+    if (GST_MINI_OBJECT_REFCOUNT_VALUE(frame.get()) == 1 && gst_mini_object_is_writable(GST_MINI_OBJECT_CAST(memory))) {
+      return frame.get();
+    }
+  }
+  if (frames_.size() >= kRecycledFrames) return nullptr;
+  frames_.emplace_back(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
+  return frames_.back().get();
+}
+
 GstBufferPtr SceneRenderer::convert_to_i420() {
-  // Wrap cairo's pixels without copying; the I420 buffer is new each time because the encoder
-  // may still hold the previous one.
+  // Wrap cairo's pixels without copying.
   GstBufferPtr rgb(gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, cairo_image_surface_get_data(surface_.get()),
                                                rgb_info_.size, 0, rgb_info_.size, nullptr, nullptr));
-  GstBufferPtr i420(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
+  // Every recycled frame still in use (a slow encoder): a one-off frame rather than waiting.
+  GstBufferPtr one_off;
+  GstBuffer* target = free_frame();
+  if (target == nullptr) {
+    one_off.reset(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
+    target = one_off.get();
+  }
+  // Mapped for writing while this renderer holds the only reference.
   GstVideoFrame in_frame;
   GstVideoFrame out_frame;
   if (!gst_video_frame_map(&in_frame, &rgb_info_, rgb.get(), GST_MAP_READ)) return nullptr;
-  if (!gst_video_frame_map(&out_frame, &i420_info_, i420.get(), GST_MAP_WRITE)) {
+  if (!gst_video_frame_map(&out_frame, &i420_info_, target, GST_MAP_WRITE)) {
     gst_video_frame_unmap(&in_frame);
     return nullptr;
   }
   gst_video_converter_frame(converter_.get(), &in_frame, &out_frame);
   gst_video_frame_unmap(&out_frame);
   gst_video_frame_unmap(&in_frame);
-  return i420;
+  return one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
 }
 
 }  // namespace agentcast::media

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace agentcast::media {
 
@@ -36,6 +37,7 @@ class SceneRenderer {
   void draw_text(PangoLayout* layout, double x, double y, std::uint32_t rgb);
   PangoLayout* layout_with(const PangoFontDescription* font, std::string_view text, int width_px);
   GstBufferPtr convert_to_i420();
+  GstBuffer* free_frame();
 
   struct SurfaceDestroy {
     void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
@@ -57,6 +59,9 @@ class SceneRenderer {
   std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface_;
   std::unique_ptr<cairo_t, CairoDestroy> cr_;
   GObjectPtr<PangoLayout> layout_;  // reused for every text run
+  // I420 frames recycled once nothing downstream holds them any more: a redraw converts into
+  // one of these instead of allocating 1.4 MB.
+  std::vector<GstBufferPtr> frames_;
   FontPtr mono_font_;
   FontPtr title_font_;
   FontPtr ui_font_;

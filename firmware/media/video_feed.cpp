@@ -1,5 +1,7 @@
 #include "media/video_feed.hpp"
 
+#include "common/log.hpp"
+
 #include <gst/app/gstappsrc.h>
 
 #include <atomic>
@@ -77,6 +79,8 @@ void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_tim
     first = base_time + frames * shared_->duration;
   }
   tick_ = gst_clock_new_periodic_id(clock, first, shared_->duration);
+  // The benchmark maps frames of a recording back to the moment they entered the pipeline.
+  log::debug("video feed: first frame due at clock time ", first / GST_USECOND, " us");
   // The clock thread keeps its own reference to the shared state until the id is freed.
   gst_clock_id_wait_async(tick_, on_tick, new std::shared_ptr<Shared>(shared_), release_shared);
 }

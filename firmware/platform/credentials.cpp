@@ -99,7 +99,10 @@ void save_credentials(const std::string& path, const Credentials& credentials) {
     if (ec) throw CredentialsError(directory.string() + ": cannot create: " + ec.message());
     std::filesystem::permissions(directory, std::filesystem::perms::owner_all, ec);
   }
-  std::string temporary = (directory / ("." + target.filename().string() + ".XXXXXX")).string();
+  std::string temporary_name = ".";
+  temporary_name += target.filename().string();
+  temporary_name += ".XXXXXX";
+  std::string temporary = (directory / temporary_name).string();
   Fd fd(mkstemp(temporary.data()));
   if (fd.get() < 0) fail_errno(directory.string() + ": cannot create a temporary file");
   const std::string text = serialize_credentials(credentials);

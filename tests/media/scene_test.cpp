@@ -40,6 +40,52 @@ TEST(SceneRenderer, ProducesAnI420FrameOfTheVideoSize) {
   LONGS_EQUAL(1280 * 720 * 3 / 2, gst_buffer_get_size(frame.get()));
 }
 
+namespace {
+
+const guint8* first_byte(GstBuffer* buffer) {
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_READ);
+  const guint8* data = map.data;
+  gst_buffer_unmap(buffer, &map);
+  return data;
+}
+
+std::string bytes_of(GstBuffer* buffer) {
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_READ);
+  std::string bytes(reinterpret_cast<const char*>(map.data), map.size);
+  gst_buffer_unmap(buffer, &map);
+  return bytes;
+}
+
+}  // namespace
+
+TEST(SceneRenderer, AFrameNoOneHoldsIsReusedForTheNextRedraw) {
+  state::ScreenState screen;
+  const guint8* first = nullptr;
+  {
+    GstBufferPtr frame = renderer.render(screen, "12:00:00");
+    first = first_byte(frame.get());
+  }
+  GstBufferPtr again = renderer.render(screen, "12:00:01");
+  CHECK(first == first_byte(again.get()));
+}
+
+TEST(SceneRenderer, AFrameStillQueuedDownstreamIsNeverOverwritten) {
+  state::ScreenState screen;
+  GstBufferPtr shown = renderer.render(screen, "12:00:00");
+  // What the video feed pushes: a new header sharing the picture, waiting in a queue.
+  GstBufferPtr queued(gst_buffer_copy(shown.get()));
+  const std::string before = bytes_of(queued.get());
+  shown.reset();  // the feed moved on to the next picture
+  screen.append_log_line("a line that changes the picture");
+  for (int i = 0; i < 6; ++i) {
+    GstBufferPtr next = renderer.render(screen, "12:00:0" + std::to_string(i));
+    CHECK(first_byte(next.get()) != first_byte(queued.get()));
+  }
+  CHECK(before == bytes_of(queued.get()));
+}
+
 TEST(SceneRenderer, LogLinesAppearInTheTerminalPanel) {
   state::ScreenState screen;
   renderer.render(screen, "12:00:00");
