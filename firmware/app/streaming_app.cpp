@@ -80,7 +80,8 @@ int StreamingApp::run() {
 
   teardown_pipeline();
   log::notice("stopped: ", feed_.frames_pushed(), " frames sent, ", feed_.frames_dropped(), " dropped, ",
-              presenter_.renders(), " scene renders, ", restarts_, " restarts");
+              frames_skipped_before_, " still frames past the encoder, ", presenter_.renders(), " scene renders, ",
+              restarts_, " restarts");
   return kExitOk;
 }
 
@@ -131,6 +132,7 @@ void StreamingApp::build_pipeline(const std::string& location) {
 void StreamingApp::teardown_pipeline() {
   feed_.stop();
   thumbnails_.detach();
+  if (pipeline_) frames_skipped_before_ += pipeline_->frames_skipped();
   pipeline_.reset();
   streaming_ = false;
 }
@@ -186,6 +188,7 @@ void StreamingApp::publish_status() {
   status_.fps_out = frames_out_.rate();
   status_.bitrate_kbps = bytes_out_.rate() * 8 / 1000;
   status_.frames_dropped = feed_.frames_dropped();
+  status_.frames_skipped = frames_skipped_before_ + (pipeline_ ? pipeline_->frames_skipped() : 0);
   status_.restarts = restarts_;
   status_.updated_unix_ms = state::unix_now_ms();
   status_file_.publish(status_);

@@ -87,6 +87,7 @@ class StreamingApp {
   gint64 last_progress_us_ = 0;
   gint64 streaming_since_us_ = 0;
   int restarts_ = 0;
+  std::uint64_t frames_skipped_before_ = 0;  // by pipelines already gone
 
   Timer progress_timer_;
   Timer restart_timer_;

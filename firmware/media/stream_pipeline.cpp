@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include <string_view>
+
 namespace agentcast::media {
 namespace {
 
@@ -43,6 +45,13 @@ StreamPipeline::StreamPipeline(const std::string& description, const std::string
         &frames_encoded_, nullptr);
   }
 
+  if (GstElement* encoder = element("video_encoder")) {
+    GstElementFactory* factory = gst_element_get_factory(encoder);
+    if (factory != nullptr && std::string_view(GST_OBJECT_NAME(factory)) == "x264enc") {
+      still_frames_ = std::make_unique<StillFrameBypass>(encoder);
+    }
+  }
+
   GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
   bus_watch_ = gst_bus_add_watch(bus.get(), on_bus_message, this);
 }
@@ -50,6 +59,7 @@ StreamPipeline::StreamPipeline(const std::string& description, const std::string
 StreamPipeline::~StreamPipeline() {
   if (bus_watch_ != 0) g_source_remove(bus_watch_);
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  still_frames_.reset();  // its probes hold the encoder's pads
 }
 
 void StreamPipeline::play() {

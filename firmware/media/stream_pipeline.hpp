@@ -3,12 +3,14 @@
 // location. It reports what happens on its bus through Events on the main loop; deciding
 // what to do about it (restart, give up, shut down) is the owner's job.
 #include "common/handles.hpp"
+#include "media/still_frame_bypass.hpp"
 
 #include <gst/gst.h>
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -47,6 +49,8 @@ class StreamPipeline {
   std::optional<std::uint64_t> bytes_sent() const;
   // Encoded video frames on their way to the mux (counted at video_mux_queue).
   std::uint64_t frames_encoded() const { return frames_encoded_.load(std::memory_order_relaxed); }
+  // Of those, frames of a still picture sent as skipped pictures instead of through x264.
+  std::uint64_t frames_skipped() const { return still_frames_ ? still_frames_->pictures_skipped() : 0; }
 
  private:
   static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
@@ -59,7 +63,8 @@ class StreamPipeline {
   Events events_;
   guint bus_watch_ = 0;
   bool playing_reported_ = false;
-  std::atomic<std::uint64_t> frames_encoded_{0};  // written by a streaming thread
+  std::atomic<std::uint64_t> frames_encoded_{0};    // written by a streaming thread
+  std::unique_ptr<StillFrameBypass> still_frames_;  // x264 only; its probes go before the pipeline
 };
 
 }  // namespace agentcast::media

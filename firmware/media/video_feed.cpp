@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <utility>
 
 namespace agentcast::media {
 namespace {
@@ -17,6 +18,7 @@ constexpr guint64 kMaxQueuedFrames = 3;
 struct VideoFeed::Shared {
   std::mutex mutex;
   GstBufferPtr frame;
+  bool frame_is_new = false;  // not pushed yet
   GstElementPtr appsrc;
   GstClockTime base_time = 0;
   GstClockTime duration = 0;
@@ -31,12 +33,17 @@ struct VideoFeed::Shared {
       std::lock_guard lock(mutex);
       if (!frame || !appsrc || time < base_time) return;
       buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
+      if (!std::exchange(frame_is_new, false)) GST_BUFFER_FLAG_SET(buffer, kRepeatFlag);
       target.reset(GST_ELEMENT(gst_object_ref(appsrc.get())));
     }
     GST_BUFFER_PTS(buffer) = time - base_time;
     GST_BUFFER_DURATION(buffer) = duration;
     auto* src = GST_APP_SRC(target.get());
     if (gst_app_src_get_current_level_buffers(src) >= kMaxQueuedFrames) {
+      if (!GST_BUFFER_FLAG_IS_SET(buffer, kRepeatFlag)) {
+        std::lock_guard lock(mutex);
+        frame_is_new = true;  // the encoder has not seen this picture yet
+      }
       gst_buffer_unref(buffer);
       dropped.fetch_add(1, std::memory_order_relaxed);
       return;
@@ -61,6 +68,7 @@ VideoFeed::~VideoFeed() { stop(); }
 void VideoFeed::show(GstBufferPtr frame) {
   std::lock_guard lock(shared_->mutex);
   shared_->frame = std::move(frame);
+  shared_->frame_is_new = true;
 }
 
 void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_time) {

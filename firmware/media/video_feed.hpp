@@ -14,6 +14,10 @@ namespace agentcast::media {
 
 class VideoFeed {
  public:
+  // Set on a frame that repeats the previous one (the scene did not change in between), so
+  // the encoder branch can tell a still picture from a new one without comparing pixels.
+  static constexpr GstBufferFlags kRepeatFlag = GST_BUFFER_FLAG_LAST;
+
   explicit VideoFeed(int fps);
   ~VideoFeed();
   VideoFeed(const VideoFeed&) = delete;

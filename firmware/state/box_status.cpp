@@ -121,6 +121,7 @@ std::string to_json_text(const BoxStatus& status) {
       {"fps_in", status.fps_in},
       {"fps_out", status.fps_out},
       {"frames_dropped", status.frames_dropped},
+      {"frames_skipped", status.frames_skipped},
       {"bitrate_kbps", status.bitrate_kbps},
       {"last_thumbnail_unix_ms", optional_json(status.last_thumbnail_unix_ms)},
       {"last_thumbnail_encode_ms", optional_json(status.last_thumbnail_encode_ms)},
@@ -160,6 +161,7 @@ BoxStatus from_json_text(std::string_view text) {
   status.fps_in = read.get<double>("fps_in");
   status.fps_out = read.get<double>("fps_out");
   status.frames_dropped = read.get<std::uint64_t>("frames_dropped");
+  status.frames_skipped = read.get<std::uint64_t>("frames_skipped");
   status.bitrate_kbps = read.get<double>("bitrate_kbps");
   status.last_thumbnail_unix_ms = read.optional<std::int64_t>("last_thumbnail_unix_ms");
   status.last_thumbnail_encode_ms = read.optional<double>("last_thumbnail_encode_ms");
@@ -185,7 +187,8 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
   out << "server:     " << (status.server_host.empty() ? "-" : status.server_host) << ", " << status.restarts
       << " restarts\n";
   out << "video:      " << status.fps_in << " fps in, " << status.fps_out << " fps out, " << status.frames_dropped
-      << " frames dropped, " << std::setprecision(0) << status.bitrate_kbps << " kbit/s sent\n"
+      << " frames dropped, " << status.frames_skipped << " still frames past the encoder, " << std::setprecision(0)
+      << status.bitrate_kbps << " kbit/s sent\n"
       << std::setprecision(1);
   out << "thumbnail:  ";
   if (status.last_thumbnail_unix_ms) {

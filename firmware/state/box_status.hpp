@@ -40,7 +40,8 @@ struct BoxStatus {
   double fps_in = 0;   // frames pushed into the pipeline per second
   double fps_out = 0;  // frames leaving the encoder per second
   std::uint64_t frames_dropped = 0;
-  double bitrate_kbps = 0;  // bytes written to the server, all tracks
+  std::uint64_t frames_skipped = 0;  // still frames sent as skipped pictures, not through x264
+  double bitrate_kbps = 0;           // bytes written to the server, all tracks
 
   std::optional<std::int64_t> last_thumbnail_unix_ms;
   std::optional<double> last_thumbnail_encode_ms;

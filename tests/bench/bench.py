@@ -359,6 +359,8 @@ def measure_run(contender, nginx, agent_log, seconds, tag):
     result["processes"] = " ".join(names)
     if isinstance(contender, Box):
         result["threads"] = threads
+        final = contender.status() or {}
+        result["frames_skipped"] = final.get("frames_skipped", 0)
         if thumbnails:
             result["thumbnail_ms"] = statistics.median(t for t, _ in thumbnails)
             result["thumbnail_dropped"] = sum(d for _, d in thumbnails)
@@ -568,6 +570,8 @@ def main():
         ("box: frames dropped around thumbnails", sum(r.get("thumbnail_dropped", 0) for r in box_runs)),
         ("box: chat-to-screen, ms (median, min-max)",
          fmt(spread(latencies), 0) + f" over {len(latencies)} lines" if latencies else "-"),
+        ("box: still frames past the encoder (of all frames)",
+         f"{statistics.median(r.get('frames_skipped', 0) for r in box_runs) / (args.seconds * FPS):.0%}"),
         ("box: stripped binary, KiB", stripped.stat().st_size // 1024),
         ("box: threads", statistics.median(r["threads"] for r in box_runs)),
         ("runs", f"{args.rounds} x {args.seconds} s each, alternating; {os.cpu_count()} cores"),

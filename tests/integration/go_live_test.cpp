@@ -170,15 +170,15 @@ TEST(GoLive, FollowsThePlatformsOrderAndShowsEveryCommentOnce) {
     if (path == "/agent/stream/status" && on_publish > 0 && first_live_status < 0) first_live_status = t;
     if (path == "/agent/update-thumbnail" && first_thumbnail < 0) first_thumbnail = t;
     if (path == "/agent/stream/comments" && first_comments < 0) first_comments = t;
+    // The version check runs beside the go-live sequence, so it may land anywhere in it.
+    if (path == "/skill.json") continue;
     if (calls.empty() || calls.back() != path) calls.push_back(path);
   }
-  CHECK(calls.size() >= 6);
-  // skill.json may come first; then rtmp, stream/start, the publish, stream/status.
-  const auto start = calls.front() == "/skill.json" ? 1U : 0U;
-  STRCMP_EQUAL("/agent/rtmp", calls[start].c_str());
-  STRCMP_EQUAL("/agent/stream/start", calls[start + 1].c_str());
-  STRCMP_EQUAL("on_publish", calls[start + 2].c_str());
-  STRCMP_EQUAL("/agent/stream/status", calls[start + 3].c_str());
+  CHECK(calls.size() >= 5);
+  STRCMP_EQUAL("/agent/rtmp", calls[0].c_str());
+  STRCMP_EQUAL("/agent/stream/start", calls[1].c_str());
+  STRCMP_EQUAL("on_publish", calls[2].c_str());
+  STRCMP_EQUAL("/agent/stream/status", calls[3].c_str());
   STRCMP_EQUAL("/agent/stream/stop", calls.back().c_str());
   // The first thumbnail and the first chat poll right after is_live was confirmed.
   CHECK(first_thumbnail > first_live_status && first_thumbnail - first_live_status < 1.0);
@@ -272,7 +272,8 @@ TEST(GoLive, AChatOutageBacksOffWhileTheVideoKeepsFlowing) {
   CHECK_TEXT(during.find("state:      live") != std::string::npos, during.c_str());
   const auto published = nlohmann::json::parse(dir.read("run/status.json"));
   CHECK_TEXT(published["fps_out"].get<double>() > 25, published.dump().c_str());
-  std::this_thread::sleep_for(10s);  // past the third back-off (8 s +- 30 %)
+  // Past the third back-off (8 s + 30 % jitter) and two polls at the normal cadence after it.
+  std::this_thread::sleep_for(13s);
   stop_box(*box);
   CHECK_TEXT(dir.read("agentcast.log").find("stream failed") == std::string::npos, dir.read("agentcast.log").c_str());
 

@@ -154,6 +154,14 @@ TEST(RtmpsStream, PublishesThePlatformFormatOverRtmpsWithTheConfiguredCa) {
   STRCMP_EQUAL("44100", audio.at("sample_rate").get<std::string>().c_str());
   LONGS_EQUAL(2, audio.at("channels").get<int>());
 
+  // FFmpeg's decoder, stopping at the first error, accepts every picture (x264's and the
+  // skipped pictures of still frames alike).
+  std::string complaints;
+  LONGS_EQUAL_TEXT(
+      0, run_command({"ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", recording, "-f", "null", "-"}, &complaints),
+      complaints.c_str());
+  STRCMP_EQUAL("", complaints.c_str());
+
   const auto packets = video_packets(recording);
   CHECK(packets.size() > 300);
   const double duration = packets.back().pts - packets.front().pts;

@@ -5,6 +5,7 @@
 #include <CppUTest/TestHarness.h>
 #include <gst/app/gstappsink.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct Received {
   std::mutex mutex;
   std::vector<GstClockTime> pts;
   std::vector<GstMemory*> memory;
+  std::vector<bool> repeat;
 };
 
 GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
@@ -25,6 +27,7 @@ GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
   std::lock_guard lock(received->mutex);
   received->pts.push_back(GST_BUFFER_PTS(buffer));
   received->memory.push_back(gst_buffer_peek_memory(buffer, 0));
+  received->repeat.push_back(GST_BUFFER_FLAG_IS_SET(buffer, media::VideoFeed::kRepeatFlag));
   return GST_FLOW_OK;
 }
 
@@ -91,4 +94,41 @@ TEST(VideoFeed, StopEndsThePushes) {
   testing::run_loop_for(200);
   LONGS_EQUAL(after_stop, feed.frames_pushed());
   gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+}
+
+TEST(VideoFeed, MarksEveryPushOfAPictureButTheFirstAsARepeat) {
+  GstElementPtr pipeline(gst_parse_launch(
+      "appsrc name=src is-live=true format=time caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 "
+      "! appsink name=sink sync=false async=false emit-signals=true",
+      nullptr));
+  GstElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+  GstElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
+  Received received;
+  g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received);
+  GstBuffer* first = gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr);
+  GstBuffer* second = gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr);
+  GstMemory* second_memory = gst_buffer_peek_memory(second, 0);
+  media::VideoFeed feed(30);
+  feed.show(GstBufferPtr(first));
+
+  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  gst_element_get_state(pipeline.get(), nullptr, nullptr, GST_SECOND);
+  GstObjectPtr<GstClock> clock(gst_element_get_clock(pipeline.get()));
+  feed.start(src.get(), clock.get(), gst_element_get_base_time(pipeline.get()));
+  testing::run_loop_for(300);
+  feed.show(GstBufferPtr(second));
+  testing::run_loop_for(300);
+  feed.stop();
+  testing::run_loop_for(100);
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+
+  std::lock_guard lock(received.mutex);
+  const auto switched = std::find(received.memory.begin(), received.memory.end(), second_memory);
+  CHECK(received.memory.size() > 12);
+  CHECK(switched != received.memory.begin() && switched != received.memory.end());
+  const auto switch_at = static_cast<std::size_t>(switched - received.memory.begin());
+  for (std::size_t i = 0; i < received.repeat.size(); ++i) {
+    const bool first_of_picture = i == 0 || i == switch_at;
+    CHECK_TEXT(received.repeat[i] == !first_of_picture, ("frame " + std::to_string(i)).c_str());
+  }
 }

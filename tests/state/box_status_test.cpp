@@ -19,6 +19,7 @@ BoxStatus busy_box() {
   status.fps_in = 30;
   status.fps_out = 29.5;
   status.frames_dropped = 7;
+  status.frames_skipped = 1234;
   status.bitrate_kbps = 1480;
   status.last_thumbnail_unix_ms = 1'700'000'005'000;
   status.last_thumbnail_encode_ms = 12.5;
@@ -58,6 +59,7 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
   LONGS_EQUAL(2, read.restarts);
   DOUBLES_EQUAL(29.5, read.fps_out, 1e-9);
   CHECK(read.frames_dropped == 7);
+  CHECK(read.frames_skipped == 1234);
   DOUBLES_EQUAL(1480, read.bitrate_kbps, 1e-9);
   CHECK(read.last_thumbnail_unix_ms == written.last_thumbnail_unix_ms);
   DOUBLES_EQUAL(12.5, *read.last_thumbnail_encode_ms, 1e-9);
@@ -119,7 +121,8 @@ TEST(BoxStatus, TheReportShowsWhatAnOperatorAsksFirst) {
   CHECK(report.find("state:      live since") != std::string::npos);
   CHECK(report.find("(10 s ago)") != std::string::npos);
   CHECK(report.find("rtmp.example.net:1936, 2 restarts") != std::string::npos);
-  CHECK(report.find("30.0 fps in, 29.5 fps out, 7 frames dropped, 1480 kbit/s") != std::string::npos);
+  CHECK(report.find("30.0 fps in, 29.5 fps out, 7 frames dropped, 1234 still frames past the encoder, 1480 kbit/s") !=
+        std::string::npos);
   CHECK(report.find("12.5 ms to encode") != std::string::npos);
   CHECK(report.find("130 shown, 44 polls, 3 failed polls") != std::string::npos);
   CHECK(report.find("HTTP 503") != std::string::npos);
