@@ -247,8 +247,10 @@ std::optional<StreamParameters> read_avc_config(std::span<const std::uint8_t> re
   }
 }
 
-SliceHeader read_slice_header(std::span<const std::uint8_t> nal, const StreamParameters& stream) {
-  const auto rbsp = rbsp_of(nal);
+namespace {
+
+SliceHeader read_header_from(std::span<const std::uint8_t> nal, std::span<const std::uint8_t> rbsp,
+                             const StreamParameters& stream) {
   BitReader in(rbsp);
   SliceHeader header;
   const bool idr = nal_type(nal[0]) == static_cast<int>(NalType::idr_slice);
@@ -299,6 +301,23 @@ SliceHeader read_slice_header(std::span<const std::uint8_t> nal, const StreamPar
   if (stream.cabac && slice_type != kI) in.ue();  // cabac_init_idc
   header.qp = stream.pic_init_qp + in.se();
   return header;
+}
+
+}  // namespace
+
+SliceHeader read_slice_header(std::span<const std::uint8_t> nal, const StreamParameters& stream) {
+  if (nal.empty()) throw SyntaxError("empty NAL unit");
+  // The header is a few dozen bytes at the front; unescaping a whole 40 kB keyframe for it on
+  // every picture would be wasted work. Only a header longer than that needs the rest.
+  constexpr std::size_t kHeaderBytes = 64;
+  if (nal.size() > kHeaderBytes + 1) {
+    try {
+      return read_header_from(nal, unescape(nal.subspan(1, kHeaderBytes)), stream);
+    } catch (const SyntaxError&) {
+      // fall through to the whole unit
+    }
+  }
+  return read_header_from(nal, rbsp_of(nal), stream);
 }
 
 std::vector<std::uint8_t> with_frame_num(std::span<const std::uint8_t> nal, const StreamParameters& stream,

@@ -22,8 +22,8 @@ using Nal = std::span<const std::uint8_t>;
 
 // x264 keeps refining a still picture while its rate control lowers the QP, and can do so even
 // at an unchanged QP and size; after five alike pictures in a row its decoded picture no
-// longer improves (tests/media/still_frame_bypass_test.cpp: same PSNR as encoding every
-// frame; settling after four costs 0.2 dB, after two 0.4 dB).
+// longer improves (tests/media/still_frame_bypass_test.cpp: at the end of a stream, the same
+// PSNR as encoding every frame; settling after four costs 0.2 dB, after two 0.4 dB).
 constexpr int kAlikeToSettle = 4;
 
 // The NAL units of one access unit in stream-format=avc.
@@ -93,6 +93,8 @@ struct StillFrameBypass::State {
 
   // From the encoder's caps.
   std::optional<h264::StreamParameters> stream;
+  // The skipped picture for each frame_num, written on first use: only frame_num differs.
+  std::vector<std::vector<std::uint8_t>> skipped_access_units;
   GstClockTime frame_duration = GST_CLOCK_TIME_NONE;
   bool refused_logged = false;
 
@@ -174,6 +176,7 @@ void StillFrameBypass::State::configure(GstCaps* caps) {
     return;
   }
   frame_duration = gst_util_uint64_scale_int(GST_SECOND, fps_d, fps_n);
+  skipped_access_units.assign(stream->max_frame_num(), {});
   log::debug("encoder bypass for still frames: ready (", stream->macroblocks, " macroblocks, ",
              stream->cabac ? "CABAC" : "CAVLC", ")");
 }
@@ -181,7 +184,6 @@ void StillFrameBypass::State::configure(GstCaps* caps) {
 GstPadProbeReturn StillFrameBypass::State::take_input(GstPad* pad, GstPadProbeInfo* info) {
   GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
   const bool repeat = GST_BUFFER_FLAG_IS_SET(frame, VideoFeed::kRepeatFlag);
-  if (!repeat) settled = false;
   const GstClockTime pts = GST_BUFFER_PTS(frame);
   if (stream && keyframe_slot && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames) {
     // x264 counts only the frames it saw; when it missed some, it would place this keyframe late.
@@ -199,8 +201,8 @@ GstPadProbeReturn StillFrameBypass::State::take_input(GstPad* pad, GstPadProbeIn
 
 GstPadProbeReturn StillFrameBypass::State::skip(GstPadProbeInfo* info, GstBuffer* frame) {
   frame_num = (frame_num + 1) % stream->max_frame_num();
-  std::vector<std::uint8_t> access_unit;
-  append_unit(access_unit, h264::skipped_picture(*stream, frame_num), stream->nal_length_size);
+  std::vector<std::uint8_t>& access_unit = skipped_access_units.at(frame_num);
+  if (access_unit.empty()) append_unit(access_unit, h264::skipped_picture(*stream, frame_num), stream->nal_length_size);
   GstBuffer* picture = buffer_with(access_unit);
   const auto pts = static_cast<GstClockTime>(static_cast<GstClockTimeDiff>(GST_BUFFER_PTS(frame)) + output_offset);
   GST_BUFFER_PTS(picture) = pts;

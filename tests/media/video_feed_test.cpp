@@ -31,35 +31,48 @@ GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
   return GST_FLOW_OK;
 }
 
+// A live appsrc -> appsink pipeline that records what a VideoFeed pushes.
+struct FeedPipeline {
+  GstElementPtr pipeline{gst_parse_launch(
+      "appsrc name=src is-live=true format=time caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 "
+      "! appsink name=sink sync=false async=false emit-signals=true",
+      nullptr)};
+  GstElementPtr src{gst_bin_get_by_name(GST_BIN(pipeline.get()), "src")};
+  GstElementPtr sink{gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink")};
+  Received received;
+
+  FeedPipeline() { g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received); }
+  ~FeedPipeline() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
+  FeedPipeline(const FeedPipeline&) = delete;
+  FeedPipeline& operator=(const FeedPipeline&) = delete;
+
+  void play(media::VideoFeed& feed) {
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+    gst_element_get_state(pipeline.get(), nullptr, nullptr, GST_SECOND);
+    GstObjectPtr<GstClock> clock(gst_element_get_clock(pipeline.get()));
+    feed.start(src.get(), clock.get(), gst_element_get_base_time(pipeline.get()));
+  }
+};
+
 }  // namespace
 
 TEST_GROUP(VideoFeed){};
 
 TEST(VideoFeed, PushesTheSameFrameAtTheFrameRateWithoutCopying) {
-  GstElementPtr pipeline(gst_parse_launch(
-      "appsrc name=src is-live=true format=time caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 "
-      "! appsink name=sink sync=false async=false emit-signals=true",
-      nullptr));
-  GstElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
-  GstElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
-  Received received;
-  g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received);
-
+  FeedPipeline run;
   GstBuffer* frame = gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr);
   GstMemory* original_memory = gst_buffer_peek_memory(frame, 0);
   media::VideoFeed feed(30);
   feed.show(GstBufferPtr(frame));
 
-  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
-  gst_element_get_state(pipeline.get(), nullptr, nullptr, GST_SECOND);
-  GstObjectPtr<GstClock> clock(gst_element_get_clock(pipeline.get()));
-  feed.start(src.get(), clock.get(), gst_element_get_base_time(pipeline.get()));
+  run.play(feed);
   testing::run_loop_for(1000);
   feed.stop();
   const auto pushed = feed.frames_pushed();
   testing::run_loop_for(100);
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  gst_element_set_state(run.pipeline.get(), GST_STATE_NULL);
 
+  Received& received = run.received;
   std::lock_guard lock(received.mutex);
   // One second at 30 fps, with slack for scheduling.
   CHECK_TEXT(received.pts.size() >= 28 && received.pts.size() <= 32, std::to_string(received.pts.size()).c_str());
@@ -97,31 +110,22 @@ TEST(VideoFeed, StopEndsThePushes) {
 }
 
 TEST(VideoFeed, MarksEveryPushOfAPictureButTheFirstAsARepeat) {
-  GstElementPtr pipeline(gst_parse_launch(
-      "appsrc name=src is-live=true format=time caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 "
-      "! appsink name=sink sync=false async=false emit-signals=true",
-      nullptr));
-  GstElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
-  GstElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
-  Received received;
-  g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received);
+  FeedPipeline run;
   GstBuffer* first = gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr);
   GstBuffer* second = gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr);
   GstMemory* second_memory = gst_buffer_peek_memory(second, 0);
   media::VideoFeed feed(30);
   feed.show(GstBufferPtr(first));
 
-  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
-  gst_element_get_state(pipeline.get(), nullptr, nullptr, GST_SECOND);
-  GstObjectPtr<GstClock> clock(gst_element_get_clock(pipeline.get()));
-  feed.start(src.get(), clock.get(), gst_element_get_base_time(pipeline.get()));
+  run.play(feed);
   testing::run_loop_for(300);
   feed.show(GstBufferPtr(second));
   testing::run_loop_for(300);
   feed.stop();
   testing::run_loop_for(100);
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  gst_element_set_state(run.pipeline.get(), GST_STATE_NULL);
 
+  Received& received = run.received;
   std::lock_guard lock(received.mutex);
   const auto switched = std::find(received.memory.begin(), received.memory.end(), second_memory);
   CHECK(received.memory.size() > 12);
