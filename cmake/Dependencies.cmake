@@ -14,6 +14,7 @@ endfunction()
 
 agentcast_require_module(GLIB glib-2.0>=2.74 libglib2.0-dev)
 agentcast_require_module(GIO gio-2.0 libglib2.0-dev)
+agentcast_require_module(GIO_UNIX gio-unix-2.0 libglib2.0-dev)
 agentcast_require_module(GST gstreamer-1.0>=1.22 libgstreamer1.0-dev)
 agentcast_require_module(GST_APP gstreamer-app-1.0 libgstreamer-plugins-base1.0-dev)
 agentcast_require_module(GST_VIDEO gstreamer-video-1.0 libgstreamer-plugins-base1.0-dev)

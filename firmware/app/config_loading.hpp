@@ -2,6 +2,7 @@
 // What every command does first: load the config (or the built-in defaults), and turn the
 // errors of preparation into the contract's exit codes with one clear log line.
 #include "app/cli.hpp"
+#include "app/status_file.hpp"
 #include "board/board_description.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
@@ -48,6 +49,9 @@ int with_config_errors(Body&& body) {
     log::error(error.what());
     return kExitCredentials;
   } catch (const media::TemplateError& error) {
+    log::error(error.what());
+    return kExitFailure;
+  } catch (const StatusFileInUse& error) {
     log::error(error.what());
     return kExitFailure;
   }

@@ -5,6 +5,7 @@
 #include "app/config_loading.hpp"
 #include "app/one_shot_call.hpp"
 #include "app/status_file.hpp"
+#include "common/small_file.hpp"
 #include "state/box_status.hpp"
 
 #include <glib.h>
@@ -29,14 +30,16 @@ struct LocalState {
 LocalState read_local_state(const std::string& configured) {
   LocalState found;
   for (const auto& path : status_file_candidates(configured)) {
-    gchar* raw = nullptr;
-    gsize length = 0;
-    if (!g_file_get_contents(path.c_str(), &raw, &length, nullptr)) continue;
-    const std::string text(raw, length);
-    g_free(raw);
+    auto file = read_small_file(path);
+    if (const auto* problem = std::get_if<FileProblem>(&file)) {
+      if (problem->missing) continue;
+      found.path = path;
+      found.problem = path + ": " + problem->what;
+      return found;
+    }
     found.path = path;
     try {
-      found.status = state::from_json_text(text);
+      found.status = state::from_json_text(std::get<std::string>(file));
     } catch (const state::StatusFormatError& error) {
       found.problem = path + ": unreadable status (" + error.what() + ")";
     }

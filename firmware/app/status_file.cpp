@@ -1,11 +1,15 @@
 #include "app/status_file.hpp"
 
+#include "common/fault_barrier.hpp"
 #include "common/handles.hpp"
 #include "common/log.hpp"
+#include "common/untrusted_text.hpp"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <optional>
 
@@ -21,6 +25,30 @@ std::string user_default() {
 }
 
 std::string system_default() { return std::string(kSystemDirectory) + "/" + kFileName; }
+
+// The lock, or none when no lock file can be made (then the status file cannot be written
+// either, which is only warned about). Throws StatusFileInUse when another box holds it.
+UniqueFd take_lock(const std::string& lock_path) {
+  UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd) {
+    log::warning("status: cannot create ", lock_path, ": ", g_strerror(errno));
+    return fd;
+  }
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    const ssize_t n = ::pread(fd.get(), holder, sizeof holder - 1, 0);
+    std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : std::string("?");
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    throw StatusFileInUse("another agentcast (pid " + sanitize_for_log(pid, 20) + ") is running with the status file " +
+                          lock_path.substr(0, lock_path.size() - 5) +
+                          ": stop it first, or give this one its own status.file");
+  }
+  const std::string pid = std::to_string(getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), pid.data(), pid.size(), 0) < 0) {
+    log::warning("status: cannot write ", lock_path, ": ", g_strerror(errno));
+  }
+  return fd;
+}
 
 }  // namespace
 
@@ -54,7 +82,11 @@ struct StatusFile::Writer {
 
   static void on_written(GObject* source, GAsyncResult* result, gpointer data) {
     const std::unique_ptr<std::shared_ptr<Writer>> holder(static_cast<std::shared_ptr<Writer>*>(data));
-    Writer& self = **holder;
+    fault::contain("the status file writer", [&] { (*holder)->written(source, result, *holder); });
+  }
+
+  void written(GObject* source, GAsyncResult* result, const std::shared_ptr<Writer>& self_ptr) {
+    Writer& self = *this;
     self.writing = false;
     GError* raw_error = nullptr;
     if (!g_file_replace_contents_finish(G_FILE(source), result, nullptr, &raw_error)) {
@@ -63,7 +95,7 @@ struct StatusFile::Writer {
       if (!self.warned) log::warning("status: cannot write the status file: ", error->message);
       self.warned = true;
     }
-    self.write_next(*holder);
+    self.write_next(self_ptr);
   }
 };
 
@@ -73,12 +105,15 @@ StatusFile::StatusFile(std::string path) : path_(std::move(path)), writer_(std::
   if (g_mkdir_with_parents(directory.get(), 0755) != 0) {
     log::warning("status: cannot create ", directory.get(), ": ", g_strerror(errno));
   }
+  lock_ = take_lock(path_ + ".lock");
 }
 
 StatusFile::~StatusFile() {
   // A write still in flight may land after this; `status` then sees a process that is gone.
   g_cancellable_cancel(writer_->cancellable.get());
   g_unlink(path_.c_str());
+  // The lock file itself stays (the lock goes with `lock_`): removing it would let a third
+  // box lock a new file while a second one still holds the old.
 }
 
 void StatusFile::publish(const state::BoxStatus& status) {

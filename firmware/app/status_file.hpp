@@ -3,9 +3,11 @@
 // replaced atomically (write aside, rename) by GIO's worker threads so the loop never waits.
 // The default is systemd's RuntimeDirectory, /run/agentcast, or the user's runtime directory
 // for a box started by hand.
+#include "common/handles.hpp"
 #include "state/box_status.hpp"
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,8 +18,17 @@ std::string status_file_for_writing(const std::string& configured);
 // Where `status` looks, in order.
 std::vector<std::string> status_file_candidates(const std::string& configured);
 
+// Another running box already publishes to the same status file.
+class StatusFileInUse : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class StatusFile {
  public:
+  // Takes the status file's lock (an flock on "<path>.lock", held while this lives), so two
+  // boxes never share a status file: the second one throws StatusFileInUse instead of
+  // overwriting the first one's state and deleting it when it exits.
   explicit StatusFile(std::string path);
   ~StatusFile();  // removes the file: a box that stopped has no state to show
   StatusFile(const StatusFile&) = delete;
@@ -30,6 +41,7 @@ class StatusFile {
  private:
   struct Writer;
   std::string path_;
+  UniqueFd lock_;
   std::shared_ptr<Writer> writer_;  // shared with the write in flight
 };
 

@@ -1,8 +1,10 @@
 #include "app/streaming_app.hpp"
 
 #include "app/cli.hpp"
+#include "common/fault_barrier.hpp"
 #include "common/log.hpp"
 #include "common/redact.hpp"
+#include "common/untrusted_text.hpp"
 #include "common/urls.hpp"
 
 #include <glib-unix.h>
@@ -53,8 +55,14 @@ void StreamingApp::set_target(std::unique_ptr<PublishTarget> target) {
 }
 
 int StreamingApp::run() {
+  // A bug that throws where C called us ends the stream as SIGTERM would, then exits 1.
+  const fault::LastResortScope last_resort([this](const std::string& what) {
+    exit_code_ = kExitFailure;
+    begin_shutdown(what);
+  });
   auto on_stop_signal = [](gpointer self) -> gboolean {
-    static_cast<StreamingApp*>(self)->begin_shutdown("stop signal");
+    fault::contain("the stop signal",
+                   [&] { static_cast<StreamingApp*>(self)->begin_shutdown("stop signal received"); });
     return G_SOURCE_CONTINUE;
   };
   sigterm_ = SourceId(g_unix_signal_add(SIGTERM, on_stop_signal, this));
@@ -62,10 +70,19 @@ int StreamingApp::run() {
   sigusr1_ = SourceId(g_unix_signal_add(
       SIGUSR1,
       [](gpointer self) -> gboolean {
-        static_cast<StreamingApp*>(self)->write_thumbnail();
+        fault::contain("SIGUSR1", [&] { static_cast<StreamingApp*>(self)->write_thumbnail(); });
         return G_SOURCE_CONTINUE;
       },
       this));
+  // SIGHUP's default action ends the process without EOS or stream/stop; a box that is told
+  // to reload must keep streaming (reloading settings is the appliance work's, not yet here).
+  sighup_ = SourceId(g_unix_signal_add(
+      SIGHUP,
+      [](gpointer) -> gboolean {
+        log::notice("SIGHUP received: nothing to reload in this version; streaming on");
+        return G_SOURCE_CONTINUE;
+      },
+      nullptr));
 
   log::notice("agentcast ", AGENTCAST_VERSION, " on board ", plan_.board_name, ", encoder ",
               plan_.video_encoder.element, ", ", config_.video.width, "x", config_.video.height, "@", config_.video.fps,
@@ -82,7 +99,7 @@ int StreamingApp::run() {
   log::notice("stopped: ", feed_.frames_pushed(), " frames sent, ", feed_.frames_dropped(), " dropped, ",
               frames_skipped_before_, " still frames past the encoder, ", presenter_.renders(), " scene renders, ",
               restarts_, " restarts");
-  return kExitOk;
+  return exit_code_;
 }
 
 void StreamingApp::start_pipeline() {
@@ -190,6 +207,9 @@ void StreamingApp::publish_status() {
   status_.frames_dropped = feed_.frames_dropped();
   status_.frames_skipped = frames_skipped_before_ + (pipeline_ ? pipeline_->frames_skipped() : 0);
   status_.restarts = restarts_;
+  status_.log_file_problem = log_follower_.problem().empty()
+                                 ? std::string()
+                                 : sanitize_for_log(config_.scene.log_file, 200) + " " + log_follower_.problem();
   status_.updated_unix_ms = state::unix_now_ms();
   status_file_.publish(status_);
 }
@@ -227,22 +247,22 @@ void StreamingApp::schedule_restart(double delay_s) {
   restart_timer_.once(static_cast<guint>(delay * 1000), [this] { start_pipeline(); });
 }
 
-void StreamingApp::begin_shutdown(const char* signal_name) {
+void StreamingApp::begin_shutdown(const std::string& reason) {
   if (stopping_) {
-    log::warning("second ", signal_name, ": stopping now");
+    log::warning(reason, " while stopping: stopping now");
     quit();
     return;
   }
   stopping_ = true;
   status_.enter(state::Phase::stopping, state::unix_now_ms());
   publish_status();
-  log::notice(signal_name, " received: ending the stream");
+  log::notice(reason, ": ending the stream");
   // Last resort if a teardown step hangs (a dead socket can block a state change): the
   // contract promises exit within 5 s.
-  std::thread([] {
+  std::thread([code = exit_code_] {
     std::this_thread::sleep_for(kHardExitAfter);
     log::error("shutdown did not finish in time; exiting");
-    _exit(kExitOk);
+    _exit(code);
   }).detach();
   restart_timer_.stop();
   if (acquiring_) return;  // the answer arrives soon and finishes the target then

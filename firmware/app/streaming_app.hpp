@@ -54,7 +54,7 @@ class StreamingApp {
   void publish_status();
   void schedule_restart(double delay_s = -1);
   void finish_target();
-  void begin_shutdown(const char* signal_name);
+  void begin_shutdown(const std::string& reason);
   void quit();
   void write_thumbnail();
   void set_status_label(const char* label, bool live);
@@ -80,6 +80,7 @@ class StreamingApp {
   ThroughputMeter frames_out_;
   ThroughputMeter bytes_out_;
 
+  int exit_code_ = 0;  // kExitOk, or kExitFailure after an internal error
   bool stopping_ = false;
   bool acquiring_ = false;
   bool streaming_ = false;
@@ -95,6 +96,7 @@ class StreamingApp {
   SourceId sigterm_;
   SourceId sigint_;
   SourceId sigusr1_;
+  SourceId sighup_;
 };
 
 }  // namespace agentcast::app

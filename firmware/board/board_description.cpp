@@ -1,5 +1,7 @@
 #include "board/board_description.hpp"
 
+#include "common/json_input.hpp"
+
 #include <glib.h>
 #include <sys/utsname.h>
 
@@ -64,12 +66,12 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 BoardDescription parse_description(std::string_view json_text, std::string_view origin) {
-  json document;
-  try {
-    document = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& error) {
-    throw BoardError(std::string(origin) + ": invalid JSON: " + error.what());
+  auto parsed = json_input::parse(json_text);
+  if (const auto* error = std::get_if<json_input::JsonInputError>(&parsed)) {
+    throw BoardError(std::string(origin) + ":" + std::to_string(error->line) + ":" + std::to_string(error->column) +
+                     ": invalid JSON: " + error->detail);
   }
+  const json document = std::move(std::get<json>(parsed));
   if (!document.is_object()) throw BoardError(std::string(origin) + ": expected an object");
   BoardDescription board;
   board.name = text_field(document, "name", origin, true);

@@ -1,10 +1,10 @@
 #include "common/data_files.hpp"
 
 #include "common/embedded_data.hpp"
+#include "common/log.hpp"
+#include "common/small_file.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 namespace agentcast {
 
@@ -12,12 +12,11 @@ DataFiles::DataFiles(std::optional<std::filesystem::path> override_dir) : overri
 
 std::optional<DataFile> DataFiles::read(std::string_view relative_path) const {
   if (override_dir_) {
-    const auto candidate = *override_dir_ / relative_path;
-    std::ifstream in(candidate);
-    if (in) {
-      std::ostringstream content;
-      content << in.rdbuf();
-      return DataFile{content.str(), candidate.string()};
+    const auto candidate = (*override_dir_ / relative_path).string();
+    auto file = read_small_file(candidate);
+    if (auto* content = std::get_if<std::string>(&file)) return DataFile{std::move(*content), candidate};
+    if (const auto& problem = std::get<FileProblem>(file); !problem.missing) {
+      log::warning(candidate, " ", problem.what, "; using the built-in ", relative_path);
     }
   }
   for (const auto& file : embedded_files()) {

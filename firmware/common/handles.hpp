@@ -2,6 +2,7 @@
 // Owning handles for the C objects we hold: each pointer is released exactly once, by the
 // deleter that matches how it was obtained.
 #include <gst/gst.h>
+#include <unistd.h>
 
 #include <memory>
 #include <utility>
@@ -42,6 +43,34 @@ using GCharPtr = std::unique_ptr<gchar, GFree>;
 using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
 using GMainLoopPtr = std::unique_ptr<GMainLoop, GMainLoopUnref>;
 using GBytesPtr = std::unique_ptr<GBytes, GBytesUnref>;
+
+// A file descriptor closed when the owner goes away.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset() {
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+  }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
 
 // A GLib source id removed when the owner goes away, so no callback outlives its object.
 class SourceId {

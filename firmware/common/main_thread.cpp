@@ -1,5 +1,7 @@
 #include "common/main_thread.hpp"
 
+#include "common/fault_barrier.hpp"
+
 #include <glib.h>
 
 #include <memory>
@@ -8,7 +10,7 @@ namespace agentcast {
 namespace {
 
 gboolean run_once(gpointer data) {
-  (*static_cast<std::function<void()>*>(data))();
+  fault::contain("work handed to the main loop", *static_cast<std::function<void()>*>(data));
   return G_SOURCE_REMOVE;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // A GLib timeout on the default main context that owns its callback and is removed when the
 // Timer is stopped or destroyed, so no callback outlives the object it calls into.
+#include "common/fault_barrier.hpp"
+
 #include <glib.h>
 
 #include <functional>
@@ -44,7 +46,7 @@ class Timer {
     auto* closure = static_cast<Closure*>(data);
     const bool repeat = closure->repeat;
     if (!repeat) closure->owner->id_ = 0;  // before work(), which may schedule again
-    closure->work();
+    fault::contain("a timer", closure->work);
     return repeat ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
   }
 

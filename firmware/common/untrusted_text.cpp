@@ -5,30 +5,54 @@
 namespace agentcast {
 namespace {
 
-// U+202A..U+202E (embeddings, overrides) and U+2066..U+2069 (isolates) reorder the text that
-// follows them; U+200E/U+200F marks are harmless and kept.
-bool is_bidi_control(gunichar c) { return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069); }
+// Bidi_Control (UAX #9): embeddings, overrides and isolates reorder the text that follows
+// them, and the marks (ALM, LRM, RLM) are invisible; none belongs in a line we draw or log.
+bool is_bidi_control(gunichar c) {
+  return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
 
-// Skips an escape sequence starting at text[i] == ESC and returns the index after it:
-// CSI "ESC [ params final", OSC "ESC ] ... BEL|ESC \", or a two-byte "ESC x".
+// Code points dropped besides C0/DEL (handled byte-wise): C1 controls, bidi controls, the
+// byte order mark, the line and paragraph separators (they would break the line in Pango)
+// and the interlinear annotation marks.
+bool is_dropped(gunichar c) {
+  return (c >= 0x80 && c <= 0x9F) || is_bidi_control(c) || c == 0xFEFF || c == 0x2028 || c == 0x2029 ||
+         (c >= 0xFFF9 && c <= 0xFFFB);
+}
+
+bool in_range(char byte, char low, char high) {
+  const auto value = static_cast<unsigned char>(byte);
+  return value >= static_cast<unsigned char>(low) && value <= static_cast<unsigned char>(high);
+}
+
+// Skips an escape sequence starting at text[i] == ESC and returns the index after it (ECMA-48):
+//   CSI  ESC [ parameters(0x30-0x3F)* intermediates(0x20-0x2F)* final(0x40-0x7E)
+//   OSC, DCS, SOS, PM, APC  ESC ] P X ^ _ ... terminated by BEL or ST (ESC \)
+//   others  ESC intermediates(0x20-0x2F)* final(0x30-0x7E)
+// A sequence broken off by any other byte ends just before that byte, and an ESC followed by
+// anything but ASCII is dropped alone: the skipper only ever stops on an ASCII byte or at the
+// end, so it can never cut a multi-byte character in half.
 std::size_t skip_escape(std::string_view text, std::size_t i) {
-  if (i + 1 >= text.size()) return text.size();
-  const char kind = text[i + 1];
+  std::size_t j = i + 1;
+  if (j >= text.size()) return j;
+  const char kind = text[j];
   if (kind == '[') {
-    std::size_t j = i + 2;
-    while (j < text.size() && !(text[j] >= 0x40 && text[j] <= 0x7E)) ++j;
-    return j < text.size() ? j + 1 : j;
+    ++j;
+    while (j < text.size() && in_range(text[j], 0x30, 0x3F)) ++j;
+    while (j < text.size() && in_range(text[j], 0x20, 0x2F)) ++j;
+    if (j < text.size() && in_range(text[j], 0x40, 0x7E)) ++j;
+    return j;
   }
-  if (kind == ']') {
-    std::size_t j = i + 2;
-    while (j < text.size()) {
+  if (kind == ']' || kind == 'P' || kind == 'X' || kind == '^' || kind == '_') {
+    for (++j; j < text.size(); ++j) {
       if (text[j] == '\a') return j + 1;
-      if (text[j] == '\x1b' && j + 1 < text.size() && text[j + 1] == '\\') return j + 2;
-      ++j;
+      if (text[j] == '\x1b') return (j + 1 < text.size() && text[j + 1] == '\\') ? j + 2 : j;
+      if (text[j] == '\x18' || text[j] == '\x1a') return j + 1;  // CAN, SUB cancel the string
     }
     return j;
   }
-  return i + 2;
+  while (j < text.size() && in_range(text[j], 0x20, 0x2F)) ++j;
+  if (j < text.size() && in_range(text[j], 0x30, 0x7E)) ++j;
+  return j;
 }
 
 std::string clean(std::string_view raw, std::size_t max_chars, bool escape_newlines) {
@@ -73,7 +97,7 @@ std::string clean(std::string_view raw, std::size_t max_chars, bool escape_newli
     const gchar* at = text.data() + i;
     const gunichar c = g_utf8_get_char(at);
     const std::size_t len = static_cast<std::size_t>(g_utf8_next_char(at) - at);
-    if (!(c >= 0x80 && c <= 0x9f) && !is_bidi_control(c) && c != 0xFEFF) append(text.substr(i, len), 1);
+    if (!is_dropped(c)) append(text.substr(i, len), 1);
     i += len;
   }
   g_free(valid);

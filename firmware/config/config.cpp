@@ -1,16 +1,17 @@
 #include "config/config.hpp"
 
+#include "common/json_input.hpp"
 #include "common/paths.hpp"
+#include "common/small_file.hpp"
 #include "common/urls.hpp"
 
 #include <glib.h>
+#include <pango/pango.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -58,18 +59,20 @@ class Section {
 
   void read(std::string_view key, int& out) {
     if (const json* value = find(key)) {
-      const bool integral_float = value->is_number_float() && std::trunc(value->get<double>()) == value->get<double>();
-      if (!value->is_number_integer() && !integral_float) fail(key_path(key), "expected an integer");
-      const double number = value->get<double>();
-      if (number < -1e9 || number > 1e9) fail(key_path(key), "out of range");
-      out = static_cast<int>(number);
+      const bool fractional = value->is_number_float() && std::trunc(value->get<double>()) != value->get<double>();
+      if (!value->is_number() || fractional) fail(key_path(key), "expected an integer");
+      const auto number = json_input::to_int64(*value);
+      if (!number) fail(key_path(key), "out of range");
+      if (*number < -1'000'000'000 || *number > 1'000'000'000) fail(key_path(key), "out of range");
+      out = static_cast<int>(*number);
     }
   }
 
   void read(std::string_view key, double& out) {
     if (const json* value = find(key)) {
-      if (!value->is_number()) fail(key_path(key), "expected a number");
-      out = value->get<double>();
+      const auto number = json_input::to_double(*value);
+      if (!number) fail(key_path(key), "expected a number");
+      out = *number;
     }
   }
 
@@ -111,6 +114,22 @@ bool is_loopback_http(const std::string& url) {
   return parts && parts->scheme == "http" && is_loopback_host(parts->host);
 }
 
+// rtmp2sink takes the last path element as the stream key and the rest as the application;
+// without both it cannot publish, and it says so only as "Host is not set" on every retry.
+bool has_app_and_key(const std::string& url) {
+  const auto host_start = url.find("://") + 3;
+  const auto path_start = url.find('/', host_start);
+  if (path_start == std::string::npos) return false;
+  std::string_view path(url);
+  path.remove_prefix(path_start + 1);
+  if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
+  const auto last_slash = path.rfind('/');
+  if (last_slash == std::string_view::npos) return false;
+  const std::string_view app = path.substr(0, last_slash);
+  const std::string_view key = path.substr(last_slash + 1);
+  return !app.empty() && !key.empty() && app.find("//") == std::string_view::npos && !app.starts_with("/");
+}
+
 void read_platform(Section section, Platform& out) {
   section.read("kind", out.kind);
   section.read("api_base", out.api_base);
@@ -131,9 +150,10 @@ void read_output(Section section, Output& out, const Platform& platform) {
   if (platform.kind == "rtmp") {
     require(out.url.starts_with("rtmp://") || out.url.starts_with("rtmps://"), section, "url",
             "expected an rtmp:// or rtmps:// URL");
-    const auto host_start = out.url.find("://") + 3;
-    require(out.url.find('/', host_start) != std::string::npos && out.url.back() != '/', section, "url",
-            "expected rtmp[s]://host[:port]/app/key");
+    require(parse_url(out.url).has_value(), section, "url", "expected rtmp[s]://host[:port]/app/key: no host");
+    require(has_app_and_key(out.url), section, "url",
+            "expected rtmp[s]://host[:port]/app/key: the application or the stream key is missing (rtmp2sink would "
+            "retry forever)");
   }
 }
 
@@ -186,13 +206,34 @@ void read_audio(Section section, Audio& out) {
   require(out.channels == 1 || out.channels == 2, section, "channels", "expected 1 or 2");
 }
 
+// The log panel's font: too small is unreadable on a phone, too large leaves no line that
+// fits (a 2000-point font blanks the panel).
+constexpr int kMinFontPoints = 6;
+constexpr int kMaxFontPoints = 48;
+constexpr int kMinFontPixels = 8;
+constexpr int kMaxFontPixels = 64;
+
+bool font_size_is_sane(const std::string& description) {
+  if (description.empty()) return false;
+  PangoFontDescription* font = pango_font_description_from_string(description.c_str());
+  const bool has_size = (pango_font_description_get_set_fields(font) & PANGO_FONT_MASK_SIZE) != 0;
+  const double size = static_cast<double>(pango_font_description_get_size(font)) / PANGO_SCALE;
+  const bool absolute = pango_font_description_get_size_is_absolute(font) != 0;
+  pango_font_description_free(font);
+  if (!has_size) return false;
+  return absolute ? size >= kMinFontPixels && size <= kMaxFontPixels : size >= kMinFontPoints && size <= kMaxFontPoints;
+}
+
 void read_scene(Section section, Scene& out) {
   section.read("title", out.title);
   section.read("log_file", out.log_file);
   section.read("font", out.font);
   section.reject_unknown_keys();
   require(!out.log_file.empty(), section, "log_file", "expected a file path");
-  require(!out.font.empty(), section, "font", "expected a font description such as \"Monospace 14\"");
+  require(font_size_is_sane(out.font), section, "font",
+          "expected a font description with a size from " + std::to_string(kMinFontPoints) + " to " +
+              std::to_string(kMaxFontPoints) + " points (or " + std::to_string(kMinFontPixels) + "px to " +
+              std::to_string(kMaxFontPixels) + "px), such as \"Monospace 14\"");
   out.log_file = expand_home(out.log_file);
 }
 
@@ -233,13 +274,6 @@ void read_board(Section section, Board& out) {
   require(!out.name.empty(), section, "name", "expected \"auto\", \"none\" or a board name");
 }
 
-std::string json_error_detail(const json::parse_error& error) {
-  // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 1, column 2: ".
-  std::string_view what = error.what();
-  if (const auto colon = what.find(": "); colon != std::string_view::npos) what.remove_prefix(colon + 2);
-  return std::string(what);
-}
-
 }  // namespace
 
 int Video::keyframe_interval_frames() const {
@@ -255,26 +289,13 @@ std::string_view known_encoders_text() {
 }
 
 Config parse(std::string_view json_text, std::string_view source_name) {
-  json document;
-  try {
-    document = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& error) {
-    // error.byte is 1-based and points just past the offending character.
-    const std::size_t offset = std::min<std::size_t>(error.byte > 0 ? error.byte - 1 : 0, json_text.size());
-    std::size_t line = 1;
-    std::size_t column = 1;
-    for (std::size_t i = 0; i < offset; ++i) {
-      if (json_text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+  auto parsed = json_input::parse(json_text);
+  if (const auto* error = std::get_if<json_input::JsonInputError>(&parsed)) {
     std::ostringstream message;
-    message << source_name << ":" << line << ":" << column << ": invalid JSON: " << json_error_detail(error);
+    message << source_name << ":" << error->line << ":" << error->column << ": invalid JSON: " << error->detail;
     throw ConfigError(message.str());
   }
+  const json document = std::move(std::get<json>(parsed));
 
   Config config;
   Section root(document, "", source_name);
@@ -294,11 +315,11 @@ Config parse(std::string_view json_text, std::string_view source_name) {
 }
 
 Config load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot read the file: " + std::string(g_strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  auto file = read_small_file(path);
+  if (const auto* problem = std::get_if<FileProblem>(&file)) {
+    throw ConfigError(path + ": cannot read the file: " + problem->what);
+  }
+  return parse(std::get<std::string>(file), path);
 }
 
 }  // namespace agentcast::config

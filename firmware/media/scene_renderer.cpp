@@ -1,5 +1,7 @@
 #include "media/scene_renderer.hpp"
 
+#include "media/colour.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -8,7 +10,7 @@ namespace {
 
 constexpr std::uint32_t kBackground = 0x0f1419;
 constexpr std::uint32_t kBar = 0x1b2230;
-constexpr std::uint32_t kTerminal = 0x000000;
+constexpr std::uint32_t kTerminal = 0x111111;  // a soft black, as terminals draw it
 constexpr std::uint32_t kTerminalText = 0xd0d7de;
 constexpr std::uint32_t kChatText = 0xe6edf3;
 constexpr std::uint32_t kMuted = 0x8b949e;
@@ -28,7 +30,11 @@ void fill_rect(cairo_t* cr, double x, double y, double w, double h, std::uint32_
 PangoFontDescription* scaled_font(std::string_view description, double scale) {
   PangoFontDescription* font = pango_font_description_from_string(std::string(description).c_str());
   const int size = pango_font_description_get_size(font);
-  if (size > 0) pango_font_description_set_size(font, static_cast<int>(size * scale));
+  if (size > 0 && pango_font_description_get_size_is_absolute(font)) {
+    pango_font_description_set_absolute_size(font, size * scale);
+  } else if (size > 0) {
+    pango_font_description_set_size(font, static_cast<int>(size * scale));
+  }
   return font;
 }
 
@@ -54,14 +60,8 @@ SceneRenderer::SceneRenderer(int width, int height, std::string_view monospace_f
       mono_font_(scaled_font(monospace_font, scale_)),
       title_font_(scaled_font("Sans Bold 22", scale_)),
       ui_font_(scaled_font("Sans 14", scale_)) {
-  // CAIRO_FORMAT_RGB24 is a native-endian 32-bit xRGB word: BGRx in memory on little endian.
-  gst_video_info_set_format(&rgb_info_, G_BYTE_ORDER == G_LITTLE_ENDIAN ? GST_VIDEO_FORMAT_BGRx : GST_VIDEO_FORMAT_xRGB,
-                            width, height);
-  rgb_info_.stride[0] = cairo_image_surface_get_stride(surface_.get());
-  rgb_info_.size = static_cast<gsize>(rgb_info_.stride[0]) * height;
   gst_video_info_set_format(&i420_info_, GST_VIDEO_FORMAT_I420, width, height);
   gst_video_colorimetry_from_string(&i420_info_.colorimetry, "bt709");
-  converter_.reset(gst_video_converter_new(&rgb_info_, &i420_info_, nullptr));
 }
 
 GstBufferPtr SceneRenderer::render(const state::ScreenState& state, std::string_view clock_text) {
@@ -207,9 +207,6 @@ GstBuffer* SceneRenderer::free_frame() {
 }
 
 GstBufferPtr SceneRenderer::convert_to_i420() {
-  // Wrap cairo's pixels without copying.
-  GstBufferPtr rgb(gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, cairo_image_surface_get_data(surface_.get()),
-                                               rgb_info_.size, 0, rgb_info_.size, nullptr, nullptr));
   // Every recycled frame still in use (a slow encoder): a one-off frame rather than waiting.
   GstBufferPtr one_off;
   GstBuffer* target = free_frame();
@@ -218,16 +215,16 @@ GstBufferPtr SceneRenderer::convert_to_i420() {
     target = one_off.get();
   }
   // Mapped for writing while this renderer holds the only reference.
-  GstVideoFrame in_frame;
   GstVideoFrame out_frame;
-  if (!gst_video_frame_map(&in_frame, &rgb_info_, rgb.get(), GST_MAP_READ)) return nullptr;
-  if (!gst_video_frame_map(&out_frame, &i420_info_, target, GST_MAP_WRITE)) {
-    gst_video_frame_unmap(&in_frame);
-    return nullptr;
-  }
-  gst_video_converter_frame(converter_.get(), &in_frame, &out_frame);
+  if (!gst_video_frame_map(&out_frame, &i420_info_, target, GST_MAP_WRITE)) return nullptr;
+  // BT.709 limited range, as the caps (colorimetry=bt709) and so the H.264 VUI declare.
+  const auto plane = [&](int index) {
+    return static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&out_frame, index));
+  };
+  const auto stride = [&](int index) { return GST_VIDEO_FRAME_PLANE_STRIDE(&out_frame, index); };
+  xrgb_to_i420_bt709(cairo_image_surface_get_data(surface_.get()), cairo_image_surface_get_stride(surface_.get()),
+                     width_, height_, {plane(0), stride(0), plane(1), stride(1), plane(2), stride(2)});
   gst_video_frame_unmap(&out_frame);
-  gst_video_frame_unmap(&in_frame);
   return one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
 }
 

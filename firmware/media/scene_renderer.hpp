@@ -48,9 +48,6 @@ class SceneRenderer {
   struct FontFree {
     void operator()(PangoFontDescription* font) const { pango_font_description_free(font); }
   };
-  struct ConverterFree {
-    void operator()(GstVideoConverter* converter) const { gst_video_converter_free(converter); }
-  };
   using FontPtr = std::unique_ptr<PangoFontDescription, FontFree>;
 
   int width_;
@@ -65,9 +62,7 @@ class SceneRenderer {
   FontPtr mono_font_;
   FontPtr title_font_;
   FontPtr ui_font_;
-  GstVideoInfo rgb_info_{};
   GstVideoInfo i420_info_{};
-  std::unique_ptr<GstVideoConverter, ConverterFree> converter_;
 };
 
 }  // namespace agentcast::media

@@ -1,5 +1,6 @@
 #include "media/still_frame_bypass.hpp"
 
+#include "common/fault_barrier.hpp"
 #include "common/log.hpp"
 #include "media/h264_bitstream.hpp"
 #include "media/skipped_picture.hpp"
@@ -322,11 +323,17 @@ StillFrameBypass::~StillFrameBypass() {
 std::uint64_t StillFrameBypass::pictures_skipped() const { return state_->skipped.load(std::memory_order_relaxed); }
 
 GstPadProbeReturn StillFrameBypass::on_input(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-  return (*static_cast<std::shared_ptr<State>*>(data))->take_input(pad, info);
+  GstPadProbeReturn result = GST_PAD_PROBE_OK;
+  fault::contain("the still-frame bypass",
+                 [&] { result = (*static_cast<std::shared_ptr<State>*>(data))->take_input(pad, info); });
+  return result;
 }
 
 GstPadProbeReturn StillFrameBypass::on_output(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
-  return (*static_cast<std::shared_ptr<State>*>(data))->take_output(info);
+  GstPadProbeReturn result = GST_PAD_PROBE_OK;
+  fault::contain("the still-frame bypass",
+                 [&] { result = (*static_cast<std::shared_ptr<State>*>(data))->take_output(info); });
+  return result;
 }
 
 void StillFrameBypass::release_state(gpointer data) { delete static_cast<std::shared_ptr<State>*>(data); }

@@ -1,5 +1,6 @@
 #include "media/stream_pipeline.hpp"
 
+#include "common/fault_barrier.hpp"
 #include "common/redact.hpp"
 #include "common/untrusted_text.hpp"
 
@@ -95,7 +96,7 @@ std::optional<std::uint64_t> StreamPipeline::bytes_sent() const {
 }
 
 gboolean StreamPipeline::on_bus_message(GstBus* /*bus*/, GstMessage* message, gpointer self) {
-  static_cast<StreamPipeline*>(self)->handle(message);
+  fault::contain("the pipeline's bus watch", [&] { static_cast<StreamPipeline*>(self)->handle(message); });
   return G_SOURCE_CONTINUE;
 }
 

@@ -1,9 +1,12 @@
 #include "media/thumbnail_tap.hpp"
 
+#include "common/fault_barrier.hpp"
 #include "common/main_thread.hpp"
 #include "common/timer.hpp"
+#include "media/colour.hpp"
 
 #include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
 
 #include <atomic>
 
@@ -30,18 +33,62 @@ ThumbnailTap::~ThumbnailTap() {
   waiting_->callbacks.clear();
 }
 
-GstPadProbeReturn ThumbnailTap::on_frame(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpointer data) {
+GstPadProbeReturn ThumbnailTap::on_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto& gate = *static_cast<std::shared_ptr<Gate>*>(data);
   int wanted = gate->frames_wanted.load();
   while (wanted > 0) {
-    if (gate->frames_wanted.compare_exchange_weak(wanted, wanted - 1)) return GST_PAD_PROBE_OK;
+    if (gate->frames_wanted.compare_exchange_weak(wanted, wanted - 1)) {
+      fault::contain("the thumbnail branch", [&] { to_jpeg_colours(pad, info); });
+      return GST_PAD_PROBE_OK;
+    }
   }
   return GST_PAD_PROBE_DROP;
 }
 
+// The frame on its way into jpegenc, in JFIF's colours: jpegenc writes I420 as it gets it,
+// and every JPEG decoder reads YCbCr as BT.601 full range, while the stream's frames are
+// BT.709 limited range (black would show as dark grey, white as light grey). Runs only for
+// the frames let through, on the thumbnail branch's thread.
+void ThumbnailTap::to_jpeg_colours(GstPad* pad, GstPadProbeInfo* info) {
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (caps == nullptr) return;
+  GstVideoInfo video;
+  const bool known = gst_video_info_from_caps(&video, caps) != 0;
+  gst_caps_unref(caps);
+  if (!known || GST_VIDEO_INFO_FORMAT(&video) != GST_VIDEO_FORMAT_I420) return;
+  GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstBufferPtr converted(gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&video), nullptr));
+  gst_buffer_copy_into(converted.get(), frame, GST_BUFFER_COPY_METADATA, 0, static_cast<gsize>(-1));
+  GstVideoFrame in;
+  GstVideoFrame out;
+  if (!gst_video_frame_map(&in, &video, frame, GST_MAP_READ)) return;
+  if (!gst_video_frame_map(&out, &video, converted.get(), GST_MAP_WRITE)) {
+    gst_video_frame_unmap(&in);
+    return;
+  }
+  const auto source = [&](int plane) {
+    return static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&in, plane));
+  };
+  const auto target = [&](int plane) { return static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&out, plane)); };
+  const auto in_stride = [&](int plane) { return GST_VIDEO_FRAME_PLANE_STRIDE(&in, plane); };
+  const auto out_stride = [&](int plane) { return GST_VIDEO_FRAME_PLANE_STRIDE(&out, plane); };
+  i420_bt709_to_jfif({source(0), in_stride(0), source(1), in_stride(1), source(2), in_stride(2)},
+                     GST_VIDEO_INFO_WIDTH(&video), GST_VIDEO_INFO_HEIGHT(&video),
+                     {target(0), out_stride(0), target(1), out_stride(1), target(2), out_stride(2)});
+  gst_video_frame_unmap(&out);
+  gst_video_frame_unmap(&in);
+  gst_buffer_unref(frame);
+  GST_PAD_PROBE_INFO_DATA(info) = converted.release();
+}
+
 GstFlowReturn ThumbnailTap::on_sample(GstElement* sink, gpointer data) {
+  fault::contain("the thumbnail branch", [&] { take_sample(sink, *static_cast<std::shared_ptr<Gate>*>(data)); });
+  return GST_FLOW_OK;
+}
+
+void ThumbnailTap::take_sample(GstElement* sink, const std::shared_ptr<Gate>& gate) {
   GstSamplePtr sample(gst_app_sink_pull_sample(GST_APP_SINK(sink)));
-  if (!sample) return GST_FLOW_OK;
+  if (!sample) return;
   Thumbnail thumbnail;
   if (GstCaps* caps = gst_sample_get_caps(sample.get())) {
     const GstStructure* structure = gst_caps_get_structure(caps, 0);
@@ -50,11 +97,11 @@ GstFlowReturn ThumbnailTap::on_sample(GstElement* sink, gpointer data) {
   }
   GstBuffer* buffer = gst_sample_get_buffer(sample.get());
   GstMapInfo map;
-  if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_OK;
+  if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
   thumbnail.jpeg.assign(reinterpret_cast<const char*>(map.data), map.size);
   gst_buffer_unmap(buffer, &map);
 
-  std::weak_ptr<Waiting> waiting = (*static_cast<std::shared_ptr<Gate>*>(data))->waiting;
+  std::weak_ptr<Waiting> waiting = gate->waiting;
   post_to_main_loop([waiting, thumbnail = std::move(thumbnail)]() mutable {
     auto alive = waiting.lock();
     if (!alive || alive->callbacks.empty()) return;
@@ -64,7 +111,6 @@ GstFlowReturn ThumbnailTap::on_sample(GstElement* sink, gpointer data) {
     thumbnail.elapsed_ms = static_cast<double>(g_get_monotonic_time() - alive->requested_us) / 1000.0;
     for (auto& done : callbacks) done(thumbnail, {});
   });
-  return GST_FLOW_OK;
 }
 
 void ThumbnailTap::attach(GstElement* encoder, GstElement* sink) {

@@ -2,7 +2,9 @@
 // JPEG snapshots of the current picture from the pipeline's thumbnail branch. The branch sits
 // behind a one-frame leaky queue on the tee and a pad probe drops every frame unless a
 // snapshot is wanted, so JPEG encoding costs nothing between requests and can never hold up
-// the encoder branch.
+// the encoder branch. The frame let through is converted from the stream's BT.709 limited
+// range to JFIF's BT.601 full range on the way into jpegenc (media/colour.hpp), so the
+// thumbnail shows the colours the stream shows.
 #include "common/handles.hpp"
 
 #include <gst/gst.h>
@@ -44,7 +46,9 @@ class ThumbnailTap {
   struct Gate;
   struct Waiting;
   static GstPadProbeReturn on_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data);
+  static void to_jpeg_colours(GstPad* pad, GstPadProbeInfo* info);
   static GstFlowReturn on_sample(GstElement* sink, gpointer data);
+  static void take_sample(GstElement* sink, const std::shared_ptr<Gate>& gate);
   void deliver(const std::optional<Thumbnail>& thumbnail, const std::string& error);
 
   unsigned timeout_ms_;

@@ -1,6 +1,7 @@
 #include "media/tls_trust.hpp"
 
 #include "common/handles.hpp"
+#include "common/small_file.hpp"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -37,6 +38,10 @@ void require_tls_backend() {
 
 AdditionalTrust::AdditionalTrust(const std::string& ca_file) {
   require_tls_backend();
+  // A FIFO would block the start, a directory reads as "no certificate": say what it is.
+  auto file = read_small_file(ca_file, std::size_t{4} << 20);
+  if (const auto* problem = std::get_if<FileProblem>(&file))
+    throw TlsTrustError("tls.ca_file: " + ca_file + ": " + problem->what);
   GError* raw_error = nullptr;
   GList* certificates = g_tls_certificate_list_new_from_file(ca_file.c_str(), &raw_error);
   if (raw_error != nullptr) {
@@ -47,7 +52,7 @@ AdditionalTrust::AdditionalTrust(const std::string& ca_file) {
   g_list_free_full(certificates, g_object_unref);
   if (!any) throw TlsTrustError("tls.ca_file: " + ca_file + ": no PEM certificate in the file");
 
-  std::string anchors = read_file(ca_file, ("tls.ca_file: " + ca_file).c_str());
+  std::string anchors = std::move(std::get<std::string>(file));
   anchors += "\n";
   for (const char* bundle : kSystemBundles) {
     if (g_file_test(bundle, G_FILE_TEST_EXISTS)) {

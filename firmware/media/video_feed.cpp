@@ -1,5 +1,6 @@
 #include "media/video_feed.hpp"
 
+#include "common/fault_barrier.hpp"
 #include "common/log.hpp"
 
 #include <gst/app/gstappsrc.h>
@@ -53,7 +54,9 @@ struct VideoFeed::Shared {
 };
 
 gboolean VideoFeed::on_tick(GstClock* /*clock*/, GstClockTime time, GstClockID /*id*/, gpointer data) {
-  if (GST_CLOCK_TIME_IS_VALID(time)) (*static_cast<std::shared_ptr<Shared>*>(data))->tick(time);
+  if (GST_CLOCK_TIME_IS_VALID(time)) {
+    fault::contain("the video feed", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->tick(time); });
+  }
   return TRUE;
 }
 

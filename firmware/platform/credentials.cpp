@@ -1,20 +1,27 @@
 #include "platform/credentials.hpp"
 
+#include "common/handles.hpp"
+#include "common/json_input.hpp"
+#include "common/log.hpp"
+#include "common/small_file.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace agentcast::platform {
 namespace {
 
 using nlohmann::json;
+
+// The documented file is a few hundred bytes; anything far larger is not it.
+constexpr std::size_t kMaxCredentialsBytes = std::size_t{64} * 1024;
 
 std::string text_field(const json& document, const char* key, const std::string& origin, bool required) {
   const auto it = document.find(key);
@@ -28,31 +35,15 @@ std::string text_field(const json& document, const char* key, const std::string&
 
 [[noreturn]] void fail_errno(const std::string& what) { throw CredentialsError(what + ": " + std::strerror(errno)); }
 
-// A file descriptor closed on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 Credentials parse_credentials(const std::string& json_text, const std::string& origin) {
-  json document;
-  try {
-    document = json::parse(json_text);
-  } catch (const json::parse_error&) {
-    throw CredentialsError(origin + ": not valid JSON");
+  auto parsed = json_input::parse(json_text);
+  if (const auto* error = std::get_if<json_input::JsonInputError>(&parsed)) {
+    throw CredentialsError(origin + ":" + std::to_string(error->line) + ":" + std::to_string(error->column) +
+                           ": not valid JSON: " + error->detail);
   }
+  const json document = std::move(std::get<json>(parsed));
   if (!document.is_object()) throw CredentialsError(origin + ": expected a JSON object");
   Credentials credentials;
   credentials.access_token = text_field(document, "access_token", origin, true);
@@ -80,14 +71,23 @@ std::string serialize_credentials(const Credentials& credentials) {
 }
 
 std::optional<Credentials> load_credentials(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    if (errno == ENOENT) return std::nullopt;
-    fail_errno(path);
+  auto file = read_small_file(path, kMaxCredentialsBytes);
+  if (const auto* problem = std::get_if<FileProblem>(&file)) {
+    if (problem->missing) return std::nullopt;
+    throw CredentialsError(path + ": " + problem->what);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_credentials(text.str(), path);
+  Credentials credentials = parse_credentials(std::get<std::string>(file), path);
+  if (const auto warning = permissions_warning(path)) log::warning(*warning);
+  return credentials;
+}
+
+std::optional<std::string> permissions_warning(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || (info.st_mode & (S_IRWXG | S_IRWXO)) == 0) return std::nullopt;
+  // The token in it is as good as the owner's password on the platform.
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(info.st_mode & 0777));
+  return path + " can be read by other users (mode " + mode + ") and holds the access token: run chmod 600 " + path;
 }
 
 void save_credentials(const std::string& path, const Credentials& credentials) {
@@ -103,7 +103,7 @@ void save_credentials(const std::string& path, const Credentials& credentials) {
   temporary_name += target.filename().string();
   temporary_name += ".XXXXXX";
   std::string temporary = (directory / temporary_name).string();
-  Fd fd(mkstemp(temporary.data()));
+  UniqueFd fd(mkstemp(temporary.data()));
   if (fd.get() < 0) fail_errno(directory.string() + ": cannot create a temporary file");
   const std::string text = serialize_credentials(credentials);
   bool ok = fchmod(fd.get(), S_IRUSR | S_IWUSR) == 0;
@@ -122,7 +122,7 @@ void save_credentials(const std::string& path, const Credentials& credentials) {
     fail_errno(path + ": cannot write");
   }
   // The rename is durable only once the directory entry is on disk.
-  Fd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY));
+  UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY));
   if (dir.get() >= 0) fsync(dir.get());
 }
 

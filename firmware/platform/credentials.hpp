@@ -27,9 +27,14 @@ class CredentialsError : public std::runtime_error {
 Credentials parse_credentials(const std::string& json_text, const std::string& origin);
 std::string serialize_credentials(const Credentials& credentials);
 
-// nullopt when the file does not exist; CredentialsError when it is unreadable or invalid.
-// Blocking file I/O: call it before the main loop runs, or from a worker thread.
+// nullopt when the file does not exist; CredentialsError when it is unreadable or invalid, or
+// is no regular file (a directory, a FIFO that would block the start). Logs
+// permissions_warning() when there is one. Blocking file I/O: call it before the main loop
+// runs, or from a worker thread.
 std::optional<Credentials> load_credentials(const std::string& path);
+
+// What to tell the owner when the file can be read by group or others, naming `chmod 600`.
+std::optional<std::string> permissions_warning(const std::string& path);
 
 // Writes to a temporary file in the same directory (mode 0600), fsyncs it, renames it over
 // `path` and fsyncs the directory: a crash at any point leaves either the old file or the new

@@ -1,5 +1,6 @@
 #include "platform/http_client.hpp"
 
+#include "common/fault_barrier.hpp"
 #include "common/urls.hpp"
 
 #include <glib-unix.h>
@@ -167,7 +168,7 @@ gboolean HttpClient::on_socket_ready(gint fd, GIOCondition condition, gpointer c
   if ((condition & G_IO_OUT) != 0) events |= CURL_CSELECT_OUT;
   if ((condition & (G_IO_ERR | G_IO_HUP)) != 0) events |= CURL_CSELECT_ERR;
   // curl may replace this watch from inside drive(); the new one is already registered then.
-  static_cast<HttpClient*>(client)->drive(fd, events);
+  fault::contain("an HTTP completion", [&] { static_cast<HttpClient*>(client)->drive(fd, events); });
   return G_SOURCE_CONTINUE;
 }
 

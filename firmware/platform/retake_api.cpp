@@ -1,7 +1,11 @@
 #include "platform/retake_api.hpp"
 
+#include "common/json_input.hpp"
+
 #include <glib.h>
 
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace agentcast::platform {
@@ -9,15 +13,20 @@ namespace {
 
 using nlohmann::json;
 
+// Any answer: valid JSON within the parser's limits, or a ResponseError that says why.
+json parse_document(std::string_view text, const std::string& endpoint) {
+  auto parsed = json_input::parse(text);
+  if (const auto* error = std::get_if<json_input::JsonInputError>(&parsed)) {
+    throw ResponseError(endpoint + ": response is not valid JSON (" + error->detail + ")");
+  }
+  return std::move(std::get<json>(parsed));
+}
+
 // One response body being read, with the endpoint's name for messages.
 class Body {
  public:
-  Body(std::string_view text, std::string endpoint) : endpoint_(std::move(endpoint)) {
-    try {
-      document_ = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error&) {
-      throw ResponseError(endpoint_ + ": response is not valid JSON");
-    }
+  Body(std::string_view text, std::string endpoint)
+      : endpoint_(std::move(endpoint)), document_(parse_document(text, endpoint_)) {
     if (!document_.is_object()) throw ResponseError(endpoint_ + ": response is not a JSON object");
   }
 
@@ -37,8 +46,18 @@ class Body {
   std::int64_t integer(const char* key) const {
     const auto it = document_.find(key);
     if (it == document_.end()) fail(key, "missing");
-    if (!it->is_number_integer()) fail(key, "expected an integer");
-    return it->get<std::int64_t>();
+    const bool fractional = it->is_number_float() && std::trunc(it->get<double>()) != it->get<double>();
+    if (!it->is_number() || fractional) fail(key, "expected an integer");
+    const auto number = json_input::to_int64(*it);
+    if (!number) fail(key, "out of range");
+    return *number;
+  }
+
+  // A count shown to people (viewers, seconds): an integer from 0 to 2^31-1.
+  std::int64_t count(const char* key) const {
+    const std::int64_t number = integer(key);
+    if (number < 0 || number > std::numeric_limits<std::int32_t>::max()) fail(key, "out of range");
+    return number;
   }
 
   bool boolean(const char* key) const {
@@ -71,7 +90,9 @@ std::string first_text(const json& record, std::initializer_list<const char*> ke
     }
     if (node == nullptr) continue;
     if (node->is_string() && !node->get<std::string>().empty()) return node->get<std::string>();
-    if (node->is_number_integer()) return std::to_string(node->get<std::int64_t>());
+    if (const auto number = node->is_number_integer() ? json_input::to_int64(*node) : std::nullopt) {
+      return std::to_string(*number);
+    }
   }
   return {};
 }
@@ -80,7 +101,7 @@ std::string first_text(const json& record, std::initializer_list<const char*> ke
 std::optional<std::int64_t> timestamp_ms(const json& record) {
   const auto it = record.find("timestamp");
   if (it == record.end()) return std::nullopt;
-  if (it->is_number()) return it->get<std::int64_t>();
+  if (it->is_number()) return json_input::to_int64(*it);
   if (!it->is_string()) return std::nullopt;
   const std::string text = it->get<std::string>();
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 19) {
@@ -129,7 +150,7 @@ StreamStatus parse_stream_status(std::string_view body_text) {
   const Body body(body_text, "stream/status");
   StreamStatus status;
   status.is_live = body.boolean("is_live");
-  status.viewers = body.root().contains("viewers") ? body.integer("viewers") : 0;
+  status.viewers = body.root().contains("viewers") ? body.count("viewers") : 0;
   status.uptime_seconds = body.root().contains("uptime_seconds") ? body.integer("uptime_seconds") : 0;
   status.token_address = body.text("token_address", false);
   status.user_db_id = body.text("userDbId", false);
@@ -146,7 +167,7 @@ StopResult parse_stop(std::string_view body_text) {
   StopResult result;
   result.status = body.text("status", false);
   result.duration_seconds = body.root().contains("duration_seconds") ? body.integer("duration_seconds") : 0;
-  result.viewers = body.root().contains("viewers") ? body.integer("viewers") : 0;
+  result.viewers = body.root().contains("viewers") ? body.count("viewers") : 0;
   return result;
 }
 
@@ -156,12 +177,7 @@ std::string parse_skill_version(std::string_view body_text) {
 }
 
 std::vector<ChatComment> parse_comments(std::string_view body_text) {
-  json document;
-  try {
-    document = json::parse(body_text.begin(), body_text.end());
-  } catch (const json::parse_error&) {
-    throw ResponseError("stream/comments: response is not valid JSON");
-  }
+  const json document = parse_document(body_text, "stream/comments");
   const json* list = nullptr;
   if (document.is_array()) {
     list = &document;
@@ -196,9 +212,10 @@ std::vector<ChatComment> parse_comments(std::string_view body_text) {
 }
 
 std::optional<std::string> error_message(std::string_view body_text) {
-  const json document = json::parse(body_text.begin(), body_text.end(), nullptr, false);
-  if (!document.is_object()) return std::nullopt;
-  const std::string text = first_text(document, {"error", "message"});
+  const auto parsed = json_input::parse(body_text);
+  const json* document = std::get_if<json>(&parsed);
+  if (document == nullptr || !document->is_object()) return std::nullopt;
+  const std::string text = first_text(*document, {"error", "message"});
   if (text.empty()) return std::nullopt;
   return text;
 }

@@ -100,6 +100,12 @@ void RetakeClient::call(HttpRequest request, bool authenticated, const char* end
                 } catch (const ResponseError& error) {
                   result.error = {ApiError::Kind::invalid_response, response.status,
                                   sanitize_for_log(scrub_secret(error.what(), token_))};
+                } catch (const std::exception& error) {
+                  // A parser that let something else escape has a bug; the answer is still
+                  // just one bad answer, retried like any other.
+                  result.error = {ApiError::Kind::invalid_response, response.status,
+                                  sanitize_for_log(scrub_secret(
+                                      std::string(endpoint) + ": unreadable response (" + error.what() + ")", token_))};
                 }
                 done(result);
               });

@@ -1,5 +1,7 @@
 #include "state/box_status.hpp"
 
+#include "common/json_input.hpp"
+
 #include <glib.h>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +9,7 @@
 #include <cmath>
 #include <iomanip>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 
 namespace agentcast::state {
@@ -40,11 +43,23 @@ class Reader {
   T get(const char* key) const {
     const auto it = document_.find(key);
     if (it == document_.end()) throw StatusFormatError(std::string(key) + ": missing");
-    try {
-      return it->template get<T>();
-    } catch (const json::exception&) {
-      throw StatusFormatError(std::string(key) + ": wrong type");
+    std::optional<T> value;
+    if constexpr (std::is_same_v<T, int>) {
+      value = json_input::to_int(*it);
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      value = json_input::to_int64(*it);
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+      value = json_input::to_uint64(*it);
+    } else if constexpr (std::is_same_v<T, double>) {
+      value = json_input::to_double(*it);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (it->is_boolean()) value = it->template get<bool>();
+    } else {
+      static_assert(std::is_same_v<T, std::string>);
+      if (it->is_string()) value = it->template get<std::string>();
     }
+    if (!value) throw StatusFormatError(std::string(key) + ": wrong type");
+    return *value;
   }
 
   template <typename T>
@@ -134,17 +149,17 @@ std::string to_json_text(const BoxStatus& status) {
       {"viewers", optional_json(status.viewers)},
       {"platform_uptime_s", optional_json(status.platform_uptime_s)},
       {"skill_warning", status.skill_warning},
+      {"log_file_problem", status.log_file_problem},
   };
   return document.dump(2) + "\n";
 }
 
 BoxStatus from_json_text(std::string_view text) {
-  json document;
-  try {
-    document = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error&) {
-    throw StatusFormatError("not valid JSON");
+  auto parsed = json_input::parse(text);
+  if (const auto* error = std::get_if<json_input::JsonInputError>(&parsed)) {
+    throw StatusFormatError("not valid JSON (" + error->detail + ")");
   }
+  const json document = std::move(std::get<json>(parsed));
   if (!document.is_object()) throw StatusFormatError("expected an object");
   const Reader read(document);
   BoxStatus status;
@@ -174,6 +189,7 @@ BoxStatus from_json_text(std::string_view text) {
   status.viewers = read.optional<int>("viewers");
   status.platform_uptime_s = read.optional<std::int64_t>("platform_uptime_s");
   status.skill_warning = read.get<std::string>("skill_warning");
+  status.log_file_problem = read.optional<std::string>("log_file_problem").value_or("");
   return status;
 }
 
@@ -198,6 +214,7 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
     out << "none yet";
   }
   out << "\n";
+  if (!status.log_file_problem.empty()) out << "log file:   " << status.log_file_problem << "\n";
   if (status.platform_kind == "retake") {
     out << "chat:       " << status.chat_shown << " shown, " << status.chat_polls << " polls, "
         << status.chat_poll_errors << " failed polls\n";

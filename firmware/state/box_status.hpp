@@ -58,6 +58,8 @@ struct BoxStatus {
   std::optional<std::int64_t> platform_uptime_s;
   std::string skill_warning;
 
+  std::string log_file_problem;  // what is wrong with scene.log_file; empty while it is followed
+
   // Moves to `next` and stamps the time when the phase actually changes.
   void enter(Phase next, std::int64_t now_unix_ms);
   void api_error(std::string message, std::int64_t now_unix_ms);

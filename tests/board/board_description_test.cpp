@@ -88,4 +88,10 @@ TEST(BoardDescription, MalformedDescriptionsNameTheProblem) {
   } catch (const board::BoardError& error) {
     STRCMP_EQUAL("board/x.json: arch: expected an array of strings", error.what());
   }
+  try {
+    board::parse_description(R"({"name": "x", "encoders": ["x264enc"], "gpio": 1e400})", "board/x.json");
+    FAIL("expected BoardError");
+  } catch (const board::BoardError& error) {
+    STRCMP_EQUAL("board/x.json:1:48: invalid JSON: number overflow parsing '1e400'", error.what());
+  }
 }

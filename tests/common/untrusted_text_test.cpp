@@ -1,8 +1,13 @@
 #include "common/untrusted_text.hpp"
 
+#include "support/text_invariants.hpp"
+
 #include <CppUTest/TestHarness.h>
 #include <glib.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 using agentcast::sanitize_for_log;
@@ -65,3 +70,45 @@ TEST(UntrustedText, LongLinesAreCutWithAnEllipsisWithinTheLimit) {
 }
 
 TEST(UntrustedText, LogFormKeepsOneLine) { STRCMP_EQUAL("first\\nsecond", sanitize_for_log("first\nsecond").c_str()); }
+
+TEST(UntrustedText, AnEscapeBeforeAMultiByteCharacterLeavesNoStrayByte) {
+  // printf 'x \x1b\xc3\xa9': the ESC goes, the character after it stays whole.
+  const std::string out = sanitize_line("x \x1b\xc3\xa9", 100);
+  STRCMP_EQUAL("x \u00e9", out.c_str());
+  STRCMP_EQUAL("ok \U0001F600", sanitize_line("ok \x1b\xf0\x9f\x98\x80", 100).c_str());
+  STRCMP_EQUAL("x \\n\u00e9", sanitize_for_log("x \n\x1b\xc3\xa9").c_str());
+}
+
+TEST(UntrustedText, AnEscapeSequenceBrokenOffByTextKeepsTheText) {
+  STRCMP_EQUAL("\u4e2d\u6587 rest", sanitize_line("\x1b[12\u4e2d\u6587 rest", 100).c_str());
+  STRCMP_EQUAL("plain", sanitize_line("\x1b(Bplain\x1b)0", 100).c_str());
+  STRCMP_EQUAL("after", sanitize_line("\x1bPq#0;2;0\x1b\\after", 100).c_str());
+}
+
+TEST(UntrustedText, BidiMarksAndLineSeparatorsAreDropped) {
+  STRCMP_EQUAL("ab", sanitize_line("a\u200f\u061cb", 100).c_str());
+  STRCMP_EQUAL("onetwo", sanitize_line("one\u2028two\ufeff", 100).c_str());
+}
+
+// The fuzzer's seed corpus (tests/fuzz/corpus/untrusted_text): the first byte of each file
+// picks the length limit, as in the fuzz target. tests/fuzz/run explores far beyond these.
+TEST(UntrustedText, EverySeedOfTheFuzzCorpusKeepsThePromises) {
+  const std::filesystem::path corpus = AGENTCAST_TESTS_DIR "/fuzz/corpus/untrusted_text";
+  int seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (data.empty()) continue;
+    ++seeds;
+    const std::size_t max_chars = 1 + static_cast<unsigned char>(data[0]) % 120;
+    const std::string_view input = std::string_view(data).substr(1);
+    for (const bool for_log : {false, true}) {
+      const std::string out = for_log ? sanitize_for_log(input, max_chars) : sanitize_line(input, max_chars);
+      const std::string broken = agentcast::testing::broken_text_promise(out, max_chars);
+      CHECK_TEXT(broken.empty(), (entry.path().filename().string() + ": " + broken).c_str());
+      const std::string again = for_log ? sanitize_for_log(out, max_chars) : sanitize_line(out, max_chars);
+      CHECK_TEXT(again == out, (entry.path().filename().string() + ": not stable").c_str());
+    }
+  }
+  CHECK(seeds >= 10);
+}

@@ -4,7 +4,9 @@
 
 #include <CppUTest/TestHarness.h>
 #include <glib.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <string>
 
 using agentcast::config::ConfigError;
@@ -18,6 +20,9 @@ std::string error_of(const std::string& json) {
     parse(json, "test.json");
   } catch (const ConfigError& error) {
     return error.what();
+  } catch (const std::exception& error) {
+    // Anything else ends `run` with SIGABRT instead of exit 2.
+    FAIL((std::string("an exception other than ConfigError escaped: ") + error.what()).c_str());
   }
   return "";
 }
@@ -209,4 +214,60 @@ TEST(Config, TheConfigShippedInTheRootfsOverlayIsValid) {
   const auto config = agentcast::config::load_file(AGENTCAST_SOURCE_DIR "/rootfs-overlay/etc/agentcast/agentcast.json");
   STRCMP_EQUAL("retake", config.platform.kind.c_str());
   LONGS_EQUAL(60, config.video.keyframe_interval_frames());
+}
+
+// `run` with "poll_active_s": 1e400 aborted with SIGABRT: nlohmann throws out_of_range for a
+// number beyond a double's range, and only parse_error was caught.
+TEST(Config, NumbersBeyondADoublesRangeAreNamedErrorsWithTheirPlace) {
+  STRCMP_EQUAL("test.json:1:28: invalid JSON: number overflow parsing '1e400'",
+               error_of(R"({"chat": {"poll_active_s": 1e400}})").c_str());
+  STRCMP_EQUAL("test.json:2:20: invalid JSON: number overflow parsing '-1e999'",
+               error_of("{\"video\":\n  {\"bitrate_kbps\": -1e999}}").c_str());
+  CHECK(error_of(R"({"video": {"fps": 1e400}})").starts_with("test.json:1:"));
+  CHECK(error_of(R"({"unknown": [1e400]})").starts_with("test.json:1:"));
+}
+
+TEST(Config, IntegersOutOfTheirTypesRangeAreRefused) {
+  STRCMP_EQUAL("test.json: video.fps: out of range", error_of(R"({"video": {"fps": 1e30}})").c_str());
+  STRCMP_EQUAL("test.json: video.fps: out of range", error_of(R"({"video": {"fps": 99999999999999999999}})").c_str());
+  STRCMP_EQUAL("test.json: video.fps: expected an integer", error_of(R"({"video": {"fps": 29.97}})").c_str());
+  LONGS_EQUAL(25, parse(R"({"video": {"fps": 25.0}})", "test.json").video.fps);
+}
+
+TEST(Config, AStreamUrlWithoutItsKeyIsRefusedAtLoad) {
+  // rtmp2sink would retry forever with "Host is not set".
+  const std::string message = error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host/live"}})");
+  CHECK_TEXT(message.starts_with("test.json: output.url: expected rtmp[s]://host[:port]/app/key"), message.c_str());
+  CHECK_TEXT(message.find("stream key is missing") != std::string::npos, message.c_str());
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://host//key"}})")
+            .starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp:///live/key"}})")
+            .starts_with("test.json: output.url:"));
+  CHECK(error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmps://a.example/live2/x-y-z?q=1"}})").empty());
+}
+
+TEST(Config, AFontSizeThatCannotFillThePanelIsRefused) {
+  const std::string message = error_of(R"({"scene": {"font": "Monospace 2000"}})");
+  CHECK_TEXT(message.starts_with("test.json: scene.font: expected a font description with a size from 6 to 48"),
+             message.c_str());
+  CHECK(error_of(R"({"scene": {"font": "Monospace 3"}})").starts_with("test.json: scene.font:"));
+  CHECK(error_of(R"({"scene": {"font": "Monospace"}})").starts_with("test.json: scene.font:"));
+  CHECK(error_of(R"({"scene": {"font": "Monospace 200px"}})").starts_with("test.json: scene.font:"));
+  CHECK(error_of(R"({"scene": {"font": "DejaVu Sans Mono Bold 18"}})").empty());
+  CHECK(error_of(R"({"scene": {"font": "Monospace 20px"}})").empty());
+}
+
+TEST(Config, AConfigPathThatIsNoFileIsANamedErrorNotAHang) {
+  agentcast::testing::TempDir dir;
+  std::filesystem::create_directory(dir.file("dir.json"));
+  CHECK(mkfifo(dir.file("fifo.json").c_str(), 0600) == 0);
+  for (const auto& [name, what] : {std::pair{"dir.json", "is a directory, not a regular file"},
+                                   std::pair{"fifo.json", "is a FIFO, not a regular file"}}) {
+    try {
+      agentcast::config::load_file(dir.file(name));
+      FAIL("expected a ConfigError");
+    } catch (const ConfigError& error) {
+      STRCMP_EQUAL((dir.file(name) + ": cannot read the file: " + what).c_str(), error.what());
+    }
+  }
 }

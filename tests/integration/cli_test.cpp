@@ -3,6 +3,9 @@
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 using namespace agentcast::testing;
 
@@ -60,4 +63,61 @@ TEST(CommandLine, ProbeShowsBoardEncoderAndPipelineWithoutTheKey) {
   CHECK_TEXT(output.find("appsrc name=scene_src") != std::string::npos, output.c_str());
   CHECK_TEXT(output.find("rtmps://live.example/app/<redacted>") != std::string::npos, output.c_str());
   CHECK_TEXT(output.find("sk_secret_123") == std::string::npos, "the stream key was printed");
+}
+
+// Before, `run` with this config aborted with SIGABRT (rc 134).
+TEST(CommandLine, AnOverflowingNumberInTheConfigExitsTwoNamingItsPlace) {
+  dir.write("overflow.json", "{\"platform\": {\"kind\": \"rtmp\"},\n \"chat\": {\"poll_active_s\": 1e400}}");
+  LONGS_EQUAL(2, agentcast({"run", "--config", dir.file("overflow.json")}));
+  CHECK_TEXT(output.find(dir.file("overflow.json") + ":2:28: invalid JSON: number overflow parsing '1e400'") !=
+                 std::string::npos,
+             output.c_str());
+}
+
+TEST(CommandLine, AStreamUrlWithoutAKeyIsRefusedByProbeAndRun) {
+  dir.write("nokey.json", R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://127.0.0.1/live"}})");
+  for (const char* verb : {"probe", "run"}) {
+    LONGS_EQUAL(2, agentcast({verb, "--config", dir.file("nokey.json")}));
+    CHECK_TEXT(output.find("output.url: expected rtmp[s]://host[:port]/app/key") != std::string::npos, output.c_str());
+  }
+}
+
+TEST(CommandLine, AnAbsurdFontSizeExitsTwo) {
+  dir.write("font.json", R"({"platform": {"kind": "rtmp"}, "scene": {"font": "Monospace 2000"}})");
+  LONGS_EQUAL(2, agentcast({"run", "--config", dir.file("font.json")}));
+  CHECK_TEXT(output.find("scene.font: expected a font description with a size") != std::string::npos, output.c_str());
+}
+
+TEST(CommandLine, CredentialsThatAreNoFileExitThreeInsteadOfHanging) {
+  std::filesystem::create_directory(dir.file("credentials-dir"));
+  CHECK(mkfifo(dir.file("credentials-fifo").c_str(), 0600) == 0);
+  for (const auto& [name, what] :
+       {std::pair{"credentials-dir", "is a directory"}, std::pair{"credentials-fifo", "is a FIFO"}}) {
+    dir.write("creds.json", R"({"platform": {"kind": "retake", "api_base": "http://127.0.0.1:9/api/v1",
+        "skill_url": "http://127.0.0.1:9/skill.json", "credentials": ")" +
+                                dir.file(name) + R"("}})");
+    LONGS_EQUAL(3, agentcast({"run", "--config", dir.file("creds.json")}));
+    CHECK_TEXT(output.find(dir.file(name) + ": " + what) != std::string::npos, output.c_str());
+  }
+}
+
+TEST(CommandLine, OverflowingCredentialsExitThree) {
+  dir.write("credentials.json", R"({"access_token": "rtk_hidden", "userDbId": "u", "n": 1e400})");
+  chmod(dir.file("credentials.json").c_str(), 0600);
+  dir.write("creds.json", R"({"platform": {"kind": "retake", "api_base": "http://127.0.0.1:9/api/v1",
+      "skill_url": "http://127.0.0.1:9/skill.json", "credentials": ")" +
+                              dir.file("credentials.json") + R"("}})");
+  LONGS_EQUAL(3, agentcast({"run", "--config", dir.file("creds.json")}));
+  CHECK_TEXT(output.find("not valid JSON: number overflow parsing '1e400'") != std::string::npos, output.c_str());
+  CHECK_TEXT(output.find("rtk_hidden") == std::string::npos, "the token was printed");
+}
+
+TEST(CommandLine, ACaFileThatIsAFifoExitsTwoInsteadOfHanging) {
+  CHECK(mkfifo(dir.file("ca.pem").c_str(), 0600) == 0);
+  dir.write("ca.json", R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmps://127.0.0.1:9/live/key"},
+      "tls": {"ca_file": ")" +
+                           dir.file("ca.pem") + R"("}})");
+  LONGS_EQUAL(2, agentcast({"run", "--config", dir.file("ca.json")}));
+  CHECK_TEXT(output.find("tls.ca_file: " + dir.file("ca.pem") + ": is a FIFO, not a regular file") != std::string::npos,
+             output.c_str());
 }

@@ -1,7 +1,9 @@
 // retake.tv mode end to end: the box against the API emulator and a real nginx-rtmp whose
 // on_publish hook lets only the freshest key that went through stream/start publish.
 #include "platform/credentials.hpp"
+#include "support/box_status_watch.hpp"
 #include "support/child_process.hpp"
+#include "support/ffprobe.hpp"
 #include "support/nginx_rtmp.hpp"
 #include "support/retake_emulator.hpp"
 #include "support/temp_dir.hpp"
@@ -308,4 +310,72 @@ TEST(GoLive, APictureThatChangedALotGetsAThumbnailBeforeItsTime) {
   CHECK_TEXT(wait_for_count(dir, "thumbnail uploaded (picture changed)", 1, 6s), dir.read("agentcast.log").c_str());
   stop_box(*box);
   LONGS_EQUAL(2, emulator->count("/agent/update-thumbnail"));
+}
+
+// A number beyond a double's range in an answer threw past the parsers: the box died
+// mid-stream without EOS or stream/stop (and, under Restart=always, in a loop). Now each such
+// answer is one failed call, logged, counted and retried, while the video goes on.
+TEST(GoLive, AnswersWithOverflowingNumbersAreFailedCallsAndTheStreamGoesOn) {
+  const std::string status_path = dir.file("run/status.json");
+  // While the box confirms it is live (publishing already), and then in the chat.
+  emulator->control("fault", {{"path", "/agent/stream/status"},
+                              {"status", 200},
+                              {"count", 2},
+                              {"body", R"({"is_live": true, "viewers": 1e400, "uptime_seconds": 3})"}});
+  auto box = start_box();
+  const auto live = wait_for_box_status(
+      status_path, [](const nlohmann::json& s) { return s.value("state", "") == "live" && s["platform_live"] == true; },
+      30s);
+  CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());
+  emulator->control("fault", {{"path", "/agent/stream/comments"},
+                              {"status", 200},
+                              {"count", 3},
+                              {"body", R"({"comments": [{"id": "c1", "text": "hi", "timestamp": 1e400}]})"}});
+  const auto failed = wait_for_box_status(
+      status_path, [](const nlohmann::json& s) { return s["chat_poll_errors"].get<int>() >= 3; }, 30s);
+  CHECK_TEXT(failed.held, failed.describe().c_str());
+  CHECK_TEXT(failed.last->at("last_api_error").get<std::string>().find("number overflow") != std::string::npos,
+             failed.describe().c_str());
+  // The heartbeat (every 30 s) of a box that is live: the reproducer that ended the stream.
+  emulator->control("fault", {{"path", "/agent/stream/status"},
+                              {"status", 200},
+                              {"count", 1},
+                              {"body", R"({"is_live": true, "viewers": 1e400, "uptime_seconds": 40})"}});
+  const auto heartbeat = wait_for_box_status(
+      status_path,
+      [](const nlohmann::json& s) {
+        return s["last_api_error"].get<std::string>().starts_with("heartbeat: stream/status: response is not valid JSON");
+      },
+      40s);
+  CHECK_TEXT(heartbeat.held, heartbeat.describe().c_str());
+  // Polling goes on once the answers are good again.
+  const int polls_then = failed.last->at("chat_polls").get<int>();
+  const auto recovered = wait_for_box_status(
+      status_path,
+      [&](const nlohmann::json& s) {
+        return s["chat_polls"].get<int>() >= polls_then + 2 && s["chat_poll_errors"].get<int>() == 3 &&
+               s.value("state", "") == "live";
+      },
+      20s);
+  CHECK_TEXT(recovered.held, recovered.describe().c_str());
+  CHECK_TEXT(box->running(), dir.read("agentcast.log").c_str());
+  stop_box(*box);
+  check_no_secret_logged();
+
+  const std::string log = dir.read("agentcast.log");
+  CHECK_TEXT(log.find("go-live: stream/status: response is not valid JSON (number overflow parsing '1e400')") !=
+                 std::string::npos,
+             log.c_str());
+  CHECK_TEXT(log.find("chat: stream/comments: response is not valid JSON (number overflow parsing '1e400')") !=
+                 std::string::npos,
+             log.c_str());
+  CHECK(emulator->count("/agent/stream/stop") == 1);
+  // One publish, one recording, no frame missing at the server.
+  const auto keys = emulator->control("state")["keys_issued"];
+  LONGS_EQUAL(1, keys.size());
+  const std::string recording = server->recording(keys[0].get<std::string>());
+  wait_for_stable_file(recording);
+  const auto packets = video_packets(recording);
+  CHECK(packets.size() > 150);
+  CHECK_TEXT(largest_frame_gap(packets) < 0.1, std::to_string(largest_frame_gap(packets)).c_str());
 }

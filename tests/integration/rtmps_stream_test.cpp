@@ -59,18 +59,6 @@ bool wait_for_text(const TempDir& dir, const std::string& file, const std::strin
   return false;
 }
 
-// nginx-rtmp finishes the recording when the publisher leaves; wait until its size settles.
-void wait_for_stable_file(const std::string& path) {
-  std::uintmax_t last = 0;
-  for (int i = 0; i < 40; ++i) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (!ec && size > 0 && size == last) return;
-    last = ec ? 0 : size;
-    std::this_thread::sleep_for(100ms);
-  }
-}
-
 }  // namespace
 
 TEST_GROUP(RtmpsStream) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
 
 using namespace agentcast::platform;
 
@@ -92,4 +93,51 @@ TEST(Credentials, AFailedSaveLeavesTheOldFileIntact) {
     std::filesystem::permissions(dir.path() / "ro", std::filesystem::perms::owner_all);
   }
   STRCMP_EQUAL("rtk_old", load_credentials(path)->access_token.c_str());
+}
+
+namespace {
+
+// The message of the CredentialsError that loading `path` raises; fails the test on any
+// other exception (it would end the box with SIGABRT instead of exit 3).
+std::string load_error(const std::string& path) {
+  try {
+    load_credentials(path);
+  } catch (const CredentialsError& error) {
+    return error.what();
+  } catch (const std::exception& error) {
+    FAIL((std::string("an exception other than CredentialsError escaped: ") + error.what()).c_str());
+  }
+  return "(loaded)";
+}
+
+}  // namespace
+
+TEST(Credentials, AnOverflowingNumberIsANamedError) {
+  dir.write("c.json", R"({"access_token": "rtk_secret", "userDbId": "u", "expires": 1e400})");
+  const std::string message = load_error(dir.file("c.json"));
+  STRCMP_EQUAL((dir.file("c.json") + ":1:60: not valid JSON: number overflow parsing '1e400'").c_str(),
+               message.c_str());
+  CHECK(message.find("rtk_secret") == std::string::npos);
+}
+
+TEST(Credentials, AFileThatIsADirectoryOrAFifoIsANamedErrorNotAHang) {
+  std::filesystem::create_directory(dir.file("dir.json"));
+  STRCMP_EQUAL((dir.file("dir.json") + ": is a directory, not a regular file").c_str(),
+               load_error(dir.file("dir.json")).c_str());
+  CHECK(mkfifo(dir.file("fifo.json").c_str(), 0600) == 0);  // no writer: a plain open would wait forever
+  STRCMP_EQUAL((dir.file("fifo.json") + ": is a FIFO, not a regular file").c_str(),
+               load_error(dir.file("fifo.json")).c_str());
+}
+
+TEST(Credentials, AFileOthersCanReadIsWarnedAboutWithTheFix) {
+  const std::string path = dir.file("credentials.json");
+  save_credentials(path, sample("rtk_one"));
+  CHECK_FALSE(permissions_warning(path).has_value());
+  chmod(path.c_str(), 0644);
+  const auto warning = permissions_warning(path);
+  CHECK(warning.has_value());
+  STRCMP_EQUAL(
+      (path + " can be read by other users (mode 644) and holds the access token: run chmod 600 " + path).c_str(),
+      warning->c_str());
+  CHECK(load_credentials(path).has_value());  // a warning, not a refusal
 }

@@ -4,7 +4,12 @@
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -180,4 +185,102 @@ TEST(LogFollower, ANewLineArrivesQuickly) {
   CHECK(wait_for_lines(1));
   // The file monitor, not the 1 s poll, delivered it.
   CHECK_TEXT(g_get_monotonic_time() - written < 500000, "line arrived only through the safety poll");
+}
+
+TEST(LogFollower, RefusesADeviceThatNeverEnds) {
+  // /dev/zero reads forever without a newline: following it took a whole core and 40 MB.
+  sources::LogFollower follower(
+      "/dev/zero", [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  follower.start();
+  CHECK(testing::run_loop_until([&] { return !follower.problem().empty(); }, 3000));
+  testing::run_loop_for(300);
+  STRCMP_EQUAL("is a character device; scene.log_file must be a regular file or a FIFO", follower.problem().c_str());
+  LONGS_EQUAL(0, follower.lines_seen());
+  CHECK(lines.empty());
+}
+
+TEST(LogFollower, SaysWhatIsWrongWithADirectoryAndFollowsTheFileThatReplacesIt) {
+  std::filesystem::create_directory(path);
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  follower.start();
+  CHECK(testing::run_loop_until([&] { return !follower.problem().empty(); }, 3000));
+  STRCMP_EQUAL("is a directory; scene.log_file must be a regular file or a FIFO", follower.problem().c_str());
+  std::filesystem::remove(path);
+  append(path, "a file now\n");
+  CHECK(wait_for_lines(1));
+  STRCMP_EQUAL("a file now", lines[0].c_str());
+  STRCMP_EQUAL("", follower.problem().c_str());
+}
+
+TEST(LogFollower, SaysThatAMissingFileIsAwaited) {
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  follower.start();
+  CHECK(testing::run_loop_until([&] { return !follower.problem().empty(); }, 3000));
+  STRCMP_EQUAL("does not exist yet; waiting for it", follower.problem().c_str());
+}
+
+TEST(LogFollower, SaysWhenTheFileCannotBeRead) {
+  if (geteuid() == 0) return;  // root reads a file whatever its mode; CI covers the other cases
+  append(path, "secret\n");
+  std::filesystem::permissions(path, std::filesystem::perms::none);
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  follower.start();
+  CHECK(testing::run_loop_until([&] { return !follower.problem().empty(); }, 3000));
+  CHECK_TEXT(follower.problem().starts_with("cannot be read: "), follower.problem().c_str());
+}
+
+TEST(LogFollower, FollowsAFifoAcrossWriters) {
+  CHECK(mkfifo(path.c_str(), 0600) == 0);
+  sources::LogFollower follower(
+      path, [&](std::string line) { lines.push_back(std::move(line)); }, options());
+  follower.start();
+  testing::run_loop_for(200);  // opened, no writer yet: nothing to show, nothing to report
+  STRCMP_EQUAL("", follower.problem().c_str());
+  for (const char* text : {"from the first writer\n", "from the second writer\n"}) {
+    int fd = -1;  // a writer's open fails (ENXIO) while no reader has the FIFO open
+    CHECK(testing::run_loop_until([&] { return (fd = open(path.c_str(), O_WRONLY | O_NONBLOCK)) >= 0; }, 2000));
+    CHECK(write(fd, text, std::strlen(text)) == static_cast<ssize_t>(std::strlen(text)));
+    close(fd);  // the follower reopens for the next one
+    CHECK(wait_for_lines(lines.size() + 1));
+    testing::run_loop_for(150);
+  }
+  STRCMP_EQUAL("from the first writer|from the second writer|", joined(lines).c_str());
+}
+
+TEST(LogFollower, AFloodReachesTheScreenInPacedBatchesEndingWithTheNewestLine) {
+  std::vector<gint64> delivered_us;
+  sources::LogFollower follower(
+      path,
+      [&](std::string line) {
+        lines.push_back(std::move(line));
+        delivered_us.push_back(g_get_monotonic_time());
+      },
+      options());
+  append(path, "");
+  follower.start();
+  testing::run_loop_for(150);
+  std::string flood;
+  for (int i = 0; i < 40000; ++i) flood += "flooded line " + std::to_string(i) + "\n";  // ~800 KB at once
+  const gint64 written_us = g_get_monotonic_time();
+  append(path, flood);
+  CHECK(testing::run_loop_until([&] { return !lines.empty() && lines.back() == "flooded line 39999"; }, 5000));
+  const double elapsed_s = static_cast<double>(g_get_monotonic_time() - written_us) / 1e6;
+  // Lines handed over within a few ms of each other belong to one batch (one redraw at most).
+  int batches = 0;
+  std::size_t largest = 0;
+  std::size_t current = 0;
+  for (std::size_t i = 0; i < delivered_us.size(); ++i) {
+    if (i == 0 || delivered_us[i] - delivered_us[i - 1] > 20000) {
+      ++batches;
+      current = 0;
+    }
+    largest = std::max(largest, ++current);
+  }
+  CHECK_TEXT(largest <= 100, std::to_string(largest).c_str());
+  CHECK_TEXT(batches <= elapsed_s * 10 + 2, (std::to_string(batches) + " in " + std::to_string(elapsed_s)).c_str());
+  CHECK(follower.lines_dropped() > 30000);
+  LONGS_EQUAL(40000, follower.lines_seen());
 }

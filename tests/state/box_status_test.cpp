@@ -31,6 +31,7 @@ BoxStatus busy_box() {
   status.viewers = 17;
   status.platform_uptime_s = 600;
   status.skill_warning = "retake.tv skill version 3.0.0 is newer";
+  status.log_file_problem = "/dev/zero is a character device; scene.log_file must be a regular file or a FIFO";
   return status;
 }
 
@@ -69,6 +70,7 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
   CHECK(read.viewers == 17);
   CHECK(read.platform_uptime_s == 600);
   STRCMP_EQUAL(written.skill_warning.c_str(), read.skill_warning.c_str());
+  STRCMP_EQUAL(written.log_file_problem.c_str(), read.log_file_problem.c_str());
 }
 
 TEST(BoxStatus, UnknownValuesStayUnknown) {
@@ -91,7 +93,7 @@ TEST(BoxStatus, ABrokenFileNamesTheFieldAtFault) {
   document = nlohmann::json::parse(to_json_text(busy_box()));
   document["state"] = "dancing";
   STRCMP_EQUAL("state: unknown state", field_error(document.dump()).c_str());
-  STRCMP_EQUAL("not valid JSON", field_error("{\"pid\": 1,").c_str());
+  CHECK(field_error("{\"pid\": 1,").starts_with("not valid JSON"));
   STRCMP_EQUAL("expected an object", field_error("[1, 2]").c_str());
 }
 
@@ -128,6 +130,23 @@ TEST(BoxStatus, TheReportShowsWhatAnOperatorAsksFirst) {
   CHECK(report.find("HTTP 503") != std::string::npos);
   CHECK(report.find("live, 17 viewers, up 10 min 0 s") != std::string::npos);
   CHECK(report.find("skill version 3.0.0") != std::string::npos);
+  CHECK(report.find("log file:   /dev/zero is a character device") != std::string::npos);
+}
+
+TEST(BoxStatus, NumbersBeyondWhatTheyCanHoldAreAFormatErrorNotACrash) {
+  // The JSON text of a busy box with one field's value replaced verbatim.
+  const auto with = [](const std::string& key, const std::string& value) {
+    std::string text = nlohmann::json::parse(to_json_text(busy_box())).dump();
+    const auto at = text.find("\"" + key + "\":") + key.size() + 3;
+    text.replace(at, text.find_first_of(",}", at) - at, value);
+    return field_error(text);
+  };
+  CHECK(with("pid", "1e400").starts_with("not valid JSON (number overflow"));
+  STRCMP_EQUAL("pid: wrong type", with("pid", "1e30").c_str());
+  STRCMP_EQUAL("pid: wrong type", with("pid", "1.5").c_str());
+  STRCMP_EQUAL("frames_dropped: wrong type", with("frames_dropped", "-1").c_str());
+  STRCMP_EQUAL("viewers: wrong type", with("viewers", "99999999999999999999").c_str());
+  STRCMP_EQUAL("(accepted)", with("pid", "4242").c_str());
 }
 
 TEST(BoxStatus, PlainRtmpModeHasNoPlatformLines) {

@@ -26,6 +26,26 @@ int decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERM
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& output_file,
                            const std::vector<std::string>& extra_env) {
+  spawn(argv, extra_env, output_file, -1);
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, OutputPipe,
+                           const std::vector<std::string>& extra_env) {
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) throw std::runtime_error("cannot make a pipe");
+  output_pipe_ = ends[0];
+  fcntl(output_pipe_, F_SETFL, O_NONBLOCK);
+  try {
+    spawn(argv, extra_env, "", ends[1]);
+  } catch (...) {
+    ::close(ends[1]);
+    throw;
+  }
+  ::close(ends[1]);
+}
+
+void ChildProcess::spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                         const std::string& output_file, int pipe_write_end) {
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -40,15 +60,50 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (pipe_write_end >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, pipe_write_end, STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  }
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  const int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), env.data());
+  // Ignored signals stay ignored across exec: give the child the default dispositions a
+  // service gets, whatever this test process does with them.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (const int signal_number : {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGUSR1}) sigaddset(&defaults, signal_number);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  const int rc = posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), env.data());
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
 }
 
+std::string ChildProcess::read_output() {
+  std::string out;
+  if (output_pipe_ < 0) return out;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(output_pipe_, buffer, sizeof buffer);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+void ChildProcess::close_output() {
+  if (output_pipe_ >= 0) ::close(output_pipe_);
+  output_pipe_ = -1;
+}
+
 ChildProcess::~ChildProcess() {
+  close_output();
   if (running()) {
     ::kill(pid_, SIGKILL);
     int status = 0;

@@ -13,6 +13,10 @@ class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& argv, const std::string& output_file,
                const std::vector<std::string>& extra_env = {});
+  // Output into a pipe this object reads from (read_output), until close_output() makes the
+  // child's next write hit a pipe without a reader, as when journald or a terminal goes away.
+  struct OutputPipe {};
+  ChildProcess(const std::vector<std::string>& argv, OutputPipe, const std::vector<std::string>& extra_env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -24,8 +28,16 @@ class ChildProcess {
   std::optional<int> wait_for_exit(int timeout_ms);
   bool running();
 
+  // What the child wrote to the pipe so far (without waiting); "" for a file-backed child.
+  std::string read_output();
+  void close_output();
+
  private:
+  void spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+             const std::string& output_file, int pipe_write_end);
+
   pid_t pid_ = -1;
+  int output_pipe_ = -1;
   std::optional<int> status_;
 };
 

@@ -2,7 +2,16 @@
 
 #include "support/child_process.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
+#include <thread>
 
 namespace agentcast::testing {
 
@@ -24,6 +33,36 @@ std::vector<Packet> video_packets(const std::string& path) {
                        std::stol(packet.at("size").get<std::string>())});
   }
   return packets;
+}
+
+double largest_frame_gap(const std::vector<Packet>& packets) {
+  double gap = 0;
+  for (std::size_t i = 1; i < packets.size(); ++i) gap = std::max(gap, packets[i].pts - packets[i - 1].pts);
+  return gap;
+}
+
+void wait_for_stable_file(const std::string& path) {
+  std::uintmax_t last = 0;
+  for (int i = 0; i < 40; ++i) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > 0 && size == last) return;
+    last = ec ? 0 : size;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+std::string decode_rgb(const std::string& path, double seconds_before_end, const std::string& filter) {
+  const std::string out = path + "." + std::to_string(getpid()) + ".rgb";
+  std::string log;
+  std::vector<std::string> argv{"ffmpeg", "-nostdin", "-v", "error", "-y"};
+  if (seconds_before_end > 0) argv.insert(argv.end(), {"-sseof", std::to_string(-seconds_before_end)});
+  argv.insert(argv.end(), {"-i", path, "-vf", filter, "-frames:v", "1", "-f", "rawvideo", out});
+  if (run_command(argv, &log) != 0) throw std::runtime_error("ffmpeg could not decode " + path + ": " + log);
+  std::ifstream in(out, std::ios::binary);
+  std::string pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(out);
+  return pixels;
 }
 
 }  // namespace agentcast::testing

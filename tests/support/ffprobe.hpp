@@ -18,4 +18,16 @@ struct Packet {
 
 std::vector<Packet> video_packets(const std::string& path);
 
+// The longest time between two successive video frames, in seconds.
+double largest_frame_gap(const std::vector<Packet>& packets);
+
+// nginx-rtmp finishes a recording when the publisher leaves; waits (bounded) until its size
+// settles.
+void wait_for_stable_file(const std::string& path);
+
+// One decoded picture as 8-bit RGB, w*h*3 bytes: the frame `seconds_before_end` before the
+// end of `path` (0: its first picture), converted with `filter` (an ffmpeg -vf chain ending
+// in format=rgb24).
+std::string decode_rgb(const std::string& path, double seconds_before_end, const std::string& filter);
+
 }  // namespace agentcast::testing
