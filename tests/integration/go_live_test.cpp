@@ -344,7 +344,8 @@ TEST(GoLive, AnswersWithOverflowingNumbersAreFailedCallsAndTheStreamGoesOn) {
   const auto heartbeat = wait_for_box_status(
       status_path,
       [](const nlohmann::json& s) {
-        return s["last_api_error"].get<std::string>().starts_with("heartbeat: stream/status: response is not valid JSON");
+        return s["last_api_error"].get<std::string>().starts_with(
+            "heartbeat: stream/status: response is not valid JSON");
       },
       40s);
   CHECK_TEXT(heartbeat.held, heartbeat.describe().c_str());
