@@ -44,10 +44,14 @@ int run_command(const Command& command) {
     platform::HttpClient::Options http_options;
     if (trust) http_options.ca_bundle = trust->anchors_path();
     platform::HttpClient http(http_options);  // outlives the app and every request it starts
-    StreamingApp app(config, std::move(prepared.plan));
+    // Credentials before the app: what is wrong with them is said whatever else runs.
+    std::optional<platform::Credentials> credentials;
     if (config.platform.kind == "retake") {
-      auto credentials = load_credentials_or_explain(config);
+      credentials = load_credentials_or_explain(config);
       if (!credentials) return static_cast<int>(kExitCredentials);
+    }
+    StreamingApp app(config, std::move(prepared.plan));
+    if (credentials) {
       auto session = std::make_unique<RetakeSession>(config, std::move(*credentials), http, app.screen(),
                                                      app.thumbnails(), app.status());
       session->check_skill_version();

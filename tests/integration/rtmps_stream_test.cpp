@@ -76,7 +76,9 @@ TEST_GROUP(RtmpsStream) {
       "scene": {"title": "Integration test", "log_file": ")" +
                                     dir.file("stream.log") + R"("},
       "thumbnail": {"path": ")" + dir.file("thumbnail.jpg") +
-                                    R"("}, "board": {"name": "generic"}})");
+                                    R"("}, "board": {"name": "generic"},
+      "status": {"file": ")" + dir.file("status.json") +
+                                    R"("}})");
   }
 
   std::unique_ptr<ChildProcess> start_box() {
