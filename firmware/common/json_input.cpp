@@ -45,7 +45,9 @@ class ErrorLocator : public nlohmann::json_sax<json> {
 };
 
 // nlohmann's messages start "[json.exception.parse_error.101] parse error at line 1, column 2: ";
-// the position is given separately, and the rest is what a reader needs.
+// the position is given separately, and the rest is what a reader needs. Their "; last read:
+// '...'" quotes the text itself, which may be a secret (the token in the credentials file, the
+// key in /agent/rtmp's answer): the position says where without it.
 std::string readable_detail(std::string_view what) {
   if (what.starts_with("[")) {
     if (const auto end = what.find("] "); end != std::string_view::npos) what.remove_prefix(end + 2);
@@ -53,6 +55,7 @@ std::string readable_detail(std::string_view what) {
   if (what.starts_with("parse error")) {
     if (const auto colon = what.find(": "); colon != std::string_view::npos) what.remove_prefix(colon + 2);
   }
+  if (const auto quoted = what.find("; last read:"); quoted != std::string_view::npos) what = what.substr(0, quoted);
   return sanitize_for_log(what, 200);
 }
 
@@ -149,6 +152,11 @@ std::optional<std::uint64_t> to_uint64(const json& value) {
     return static_cast<std::uint64_t>(number);
   }
   return std::nullopt;
+}
+
+bool is_not_whole_number(const json& value) {
+  if (!value.is_number()) return true;
+  return value.is_number_float() && std::trunc(value.get<double>()) != value.get<double>();
 }
 
 std::optional<double> to_double(const json& value) {

@@ -34,6 +34,9 @@ ParseResult parse(std::string_view text, int max_depth = kDefaultMaxDepth);
 std::optional<std::int64_t> to_int64(const nlohmann::json& value);
 std::optional<int> to_int(const nlohmann::json& value);
 std::optional<std::uint64_t> to_uint64(const nlohmann::json& value);
+// True for anything that is no whole number (a string, 2.5): "expected an integer", as opposed
+// to a whole number the conversions above refuse as out of range.
+bool is_not_whole_number(const nlohmann::json& value);
 // Any JSON number as a double (always finite: parse() refuses what is not).
 std::optional<double> to_double(const nlohmann::json& value);
 

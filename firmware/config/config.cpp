@@ -59,8 +59,7 @@ class Section {
 
   void read(std::string_view key, int& out) {
     if (const json* value = find(key)) {
-      const bool fractional = value->is_number_float() && std::trunc(value->get<double>()) != value->get<double>();
-      if (!value->is_number() || fractional) fail(key_path(key), "expected an integer");
+      if (json_input::is_not_whole_number(*value)) fail(key_path(key), "expected an integer");
       const auto number = json_input::to_int64(*value);
       if (!number) fail(key_path(key), "out of range");
       if (*number < -1'000'000'000 || *number > 1'000'000'000) fail(key_path(key), "out of range");

@@ -4,7 +4,6 @@
 
 #include <glib.h>
 
-#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -46,8 +45,7 @@ class Body {
   std::int64_t integer(const char* key) const {
     const auto it = document_.find(key);
     if (it == document_.end()) fail(key, "missing");
-    const bool fractional = it->is_number_float() && std::trunc(it->get<double>()) != it->get<double>();
-    if (!it->is_number() || fractional) fail(key, "expected an integer");
+    if (json_input::is_not_whole_number(*it)) fail(key, "expected an integer");
     const auto number = json_input::to_int64(*it);
     if (!number) fail(key, "out of range");
     return *number;

@@ -141,3 +141,12 @@ TEST(Credentials, AFileOthersCanReadIsWarnedAboutWithTheFix) {
       warning->c_str());
   CHECK(load_credentials(path).has_value());  // a warning, not a refusal
 }
+
+TEST(Credentials, BrokenJsonIsLocatedWithoutQuotingTheToken) {
+  for (const char* text : {R"({"access_token": "rtk_secret_token)", R"({"access_token": rtk_secret_token})"}) {
+    dir.write("c.json", text);
+    const std::string message = load_error(dir.file("c.json"));
+    CHECK_TEXT(message.starts_with(dir.file("c.json") + ":1:"), message.c_str());
+    CHECK_TEXT(message.find("secret") == std::string::npos, message.c_str());
+  }
+}

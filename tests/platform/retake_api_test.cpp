@@ -177,3 +177,9 @@ TEST(RetakeApi, AbsurdNestingIsAnErrorNotADeepRecursion) {
   CHECK(
       error_of(parse_comments, deep.c_str()).starts_with("stream/comments: response is not valid JSON (nested deeper"));
 }
+
+TEST(RetakeApi, ABrokenAnswerIsNotQuotedInTheError) {
+  const std::string message = error_of(parse_rtmp, R"({"url": "rtmps://x/app", "key": "sk_live_secret)");
+  CHECK_TEXT(message.starts_with("rtmp: response is not valid JSON ("), message.c_str());
+  CHECK_TEXT(message.find("sk_live_secret") == std::string::npos, message.c_str());
+}
