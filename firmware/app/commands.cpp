@@ -7,9 +7,9 @@
 #include "common/data_files.hpp"
 #include "common/log.hpp"
 #include "common/redact.hpp"
-#include "media/encoder_selection.hpp"
-#include "media/pipeline_plan.hpp"
-#include "media/tls_trust.hpp"
+#include "net/tls_trust.hpp"
+#include "pipeline/encoder_selection.hpp"
+#include "pipeline/pipeline_plan.hpp"
 
 #include <filesystem>
 #include <iostream>
@@ -20,14 +20,14 @@ namespace {
 // The loaded config and the pipeline it leads to.
 struct Prepared {
   LoadedConfig loaded;
-  media::PipelinePlan plan;
+  pipeline::PipelinePlan plan;
 };
 
 Prepared prepare(const Command& command) {
   LoadedConfig loaded = load_config(command);
   const DataFiles files(loaded.directory);
-  media::PipelinePlan plan =
-      media::plan_pipeline(loaded.config, files, board::read_machine_facts(), media::probe_gst_element);
+  pipeline::PipelinePlan plan =
+      pipeline::plan_pipeline(loaded.config, files, board::read_machine_facts(), pipeline::probe_gst_element);
   return {std::move(loaded), std::move(plan)};
 }
 
@@ -37,15 +37,15 @@ int run_command(const Command& command) {
   return with_config_errors([&] {
     Prepared prepared = prepare(command);
     const config::Config& config = prepared.loaded.config;
-    if (config.platform.kind == "retake" || config.output.url.starts_with("rtmps://")) media::require_tls_backend();
-    std::optional<media::AdditionalTrust> trust;
+    if (config.platform.kind == "retake" || config.output.url.starts_with("rtmps://")) net::require_tls_backend();
+    std::optional<net::AdditionalTrust> trust;
     if (config.tls.ca_file) trust.emplace(*config.tls.ca_file);
     log::info("configuration: ", prepared.loaded.origin);
-    platform::HttpClient::Options http_options;
+    net::HttpClient::Options http_options;
     if (trust) http_options.ca_bundle = trust->anchors_path();
-    platform::HttpClient http(http_options);  // outlives the app and every request it starts
+    net::HttpClient http(http_options);  // outlives the app and every request it starts
     // Credentials before the app: what is wrong with them is said whatever else runs.
-    std::optional<platform::Credentials> credentials;
+    std::optional<retake::Credentials> credentials;
     if (config.platform.kind == "retake") {
       credentials = load_credentials_or_explain(config);
       if (!credentials) return static_cast<int>(kExitCredentials);

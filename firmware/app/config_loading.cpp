@@ -10,8 +10,8 @@ LoadedConfig load_config(const Command& command) {
   return {config::load_file(path), path, std::filesystem::absolute(path).parent_path()};
 }
 
-std::optional<platform::Credentials> load_credentials_or_explain(const config::Config& config) {
-  auto credentials = platform::load_credentials(config.platform.credentials);
+std::optional<retake::Credentials> load_credentials_or_explain(const config::Config& config) {
+  auto credentials = retake::load_credentials(config.platform.credentials);
   if (!credentials) {
     log::error(
         "no retake.tv credentials at ", config.platform.credentials,

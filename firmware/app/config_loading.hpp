@@ -2,14 +2,14 @@
 // What every command does first: load the config (or the built-in defaults), and turn the
 // errors of preparation into the contract's exit codes with one clear log line.
 #include "app/cli.hpp"
-#include "app/status_file.hpp"
 #include "board/board_description.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
-#include "media/encoder_selection.hpp"
-#include "media/pipeline_template.hpp"
-#include "media/tls_trust.hpp"
-#include "platform/credentials.hpp"
+#include "net/tls_trust.hpp"
+#include "pipeline/encoder_selection.hpp"
+#include "pipeline/pipeline_template.hpp"
+#include "retake/credentials.hpp"
+#include "status/status_file.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -27,7 +27,7 @@ struct LoadedConfig {
 LoadedConfig load_config(const Command& command);
 
 // The credentials, or nullopt after logging how to register (missing) or what is wrong.
-std::optional<platform::Credentials> load_credentials_or_explain(const config::Config& config);
+std::optional<retake::Credentials> load_credentials_or_explain(const config::Config& config);
 
 template <typename Body>
 int with_config_errors(Body&& body) {
@@ -36,22 +36,22 @@ int with_config_errors(Body&& body) {
   } catch (const config::ConfigError& error) {
     log::error(error.what());
     return kExitUsage;
-  } catch (const media::EncoderError& error) {
+  } catch (const pipeline::EncoderError& error) {
     log::error(error.what());
     return kExitUsage;
   } catch (const board::BoardError& error) {
     log::error(error.what());
     return kExitUsage;
-  } catch (const media::TlsTrustError& error) {
+  } catch (const net::TlsTrustError& error) {
     log::error(error.what());
     return kExitUsage;
-  } catch (const platform::CredentialsError& error) {
+  } catch (const retake::CredentialsError& error) {
     log::error(error.what());
     return kExitCredentials;
-  } catch (const media::TemplateError& error) {
+  } catch (const pipeline::TemplateError& error) {
     log::error(error.what());
     return kExitFailure;
-  } catch (const StatusFileInUse& error) {
+  } catch (const status::StatusFileInUse& error) {
     log::error(error.what());
     return kExitFailure;
   }

@@ -4,8 +4,8 @@
 #include "app/config_loading.hpp"
 #include "app/one_shot_call.hpp"
 #include "common/log.hpp"
-#include "platform/base58.hpp"
-#include "platform/credentials.hpp"
+#include "retake/base58.hpp"
+#include "retake/credentials.hpp"
 
 #include <glib.h>
 
@@ -62,7 +62,7 @@ int register_command(const Command& command) {
   return with_config_errors([&] {
     const LoadedConfig loaded = load_config(command);
     const std::string& path = loaded.config.platform.credentials;
-    if (!platform::is_solana_address(flags.values["--wallet"])) {
+    if (!retake::is_solana_address(flags.values["--wallet"])) {
       log::error("--wallet: not a Solana public key (base58 text of 32 bytes)");
       return static_cast<int>(kExitUsage);
     }
@@ -71,7 +71,7 @@ int register_command(const Command& command) {
       return static_cast<int>(kExitUsage);
     }
     ApiSession session(loaded.config);
-    const auto result = wait_for<platform::RegisterResult>([&](auto done) {
+    const auto result = wait_for<retake::RegisterResult>([&](auto done) {
       session.client.register_agent(flags.values["--name"], flags.values["--description"], flags.values["--image-url"],
                                     flags.values["--wallet"], std::move(done));
     });
@@ -81,11 +81,11 @@ int register_command(const Command& command) {
       return static_cast<int>(kExitFailure);
     }
     const auto& registered = *result->value;
-    platform::Credentials credentials{registered.access_token, flags.values["--name"],    registered.agent_id,
-                                      registered.user_db_id,   registered.wallet_address, registered.token_address,
-                                      registered.token_ticker};
+    retake::Credentials credentials{registered.access_token, flags.values["--name"],    registered.agent_id,
+                                    registered.user_db_id,   registered.wallet_address, registered.token_address,
+                                    registered.token_ticker};
     if (credentials.wallet_address.empty()) credentials.wallet_address = flags.values["--wallet"];
-    platform::save_credentials(path, credentials);
+    retake::save_credentials(path, credentials);
     std::cout << "registered " << credentials.agent_name << " (userDbId " << credentials.user_db_id
               << "); credentials written to " << path << "\n";
     return static_cast<int>(kExitOk);
@@ -108,12 +108,12 @@ int chat_send_command(const Command& command) {
     ApiSession session(loaded.config);
     session.client.set_access_token(credentials->access_token);
     const std::string destination = flags.values.contains("--to") ? flags.values["--to"] : credentials->user_db_id;
-    const auto result = wait_for<platform::Sent>(
+    const auto result = wait_for<retake::Sent>(
         [&](auto done) { session.client.send_chat(flags.positional.front(), destination, std::move(done)); });
     if (!result || !result->ok()) {
       log::error("chat send failed: ", result ? result->error.message : "no answer in time");
-      return static_cast<int>(result && result->error.kind == platform::ApiError::Kind::unauthorized ? kExitCredentials
-                                                                                                     : kExitFailure);
+      return static_cast<int>(result && result->error.kind == retake::ApiError::Kind::unauthorized ? kExitCredentials
+                                                                                                   : kExitFailure);
     }
     std::cout << "sent\n";
     return static_cast<int>(kExitOk);

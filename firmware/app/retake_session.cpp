@@ -19,10 +19,10 @@ constexpr double kCredentialsRetryS = 60;
 constexpr std::uint64_t kBigChangeLines = 15;
 constexpr guint kChangeCheckMs = 1000;
 
-using Kind = platform::ApiError::Kind;
+using Kind = retake::ApiError::Kind;
 
 // Worth retrying soon: the platform or the network had a bad moment.
-bool is_transient(const platform::ApiError& error) {
+bool is_transient(const retake::ApiError& error) {
   return error.kind == Kind::transport || error.kind == Kind::server || error.kind == Kind::invalid_response ||
          error.kind == Kind::other;
 }
@@ -31,9 +31,8 @@ guint ms(double seconds) { return static_cast<guint>(seconds * 1000); }
 
 }  // namespace
 
-RetakeSession::RetakeSession(const config::Config& config, platform::Credentials credentials,
-                             platform::HttpClient& http, state::ScreenState& screen, media::ThumbnailTap& thumbnails,
-                             state::BoxStatus& status)
+RetakeSession::RetakeSession(const config::Config& config, retake::Credentials credentials, net::HttpClient& http,
+                             scene::ScreenState& screen, pipeline::ThumbnailTap& thumbnails, status::BoxStatus& status)
     : config_(config),
       credentials_(std::move(credentials)),
       client_(http, config.platform.api_base, config.platform.skill_url),
@@ -50,8 +49,8 @@ RetakeSession::RetakeSession(const config::Config& config, platform::Credentials
 
 void RetakeSession::acquire(const Acquired& done) {
   const auto generation = ++generation_;
-  status_.enter(state::Phase::fetching_key, state::unix_now_ms());
-  client_.fetch_rtmp([this, generation, done](const platform::ApiResult<platform::RtmpEndpoint>& rtmp) {
+  status_.enter(status::Phase::fetching_key, status::unix_now_ms());
+  client_.fetch_rtmp([this, generation, done](const retake::ApiResult<retake::RtmpEndpoint>& rtmp) {
     if (generation != generation_) return;
     if (!rtmp.ok()) {
       record_error("go-live", rtmp.error);
@@ -59,8 +58,8 @@ void RetakeSession::acquire(const Acquired& done) {
       return;
     }
     const std::string location = rtmp.value->publish_url();
-    status_.enter(state::Phase::starting_session, state::unix_now_ms());
-    client_.start_stream([this, generation, done, location](const platform::ApiResult<platform::StreamStart>& start) {
+    status_.enter(status::Phase::starting_session, status::unix_now_ms());
+    client_.start_stream([this, generation, done, location](const retake::ApiResult<retake::StreamStart>& start) {
       if (generation != generation_) return;
       if (!start.ok()) {
         record_error("go-live", start.error);
@@ -75,7 +74,7 @@ void RetakeSession::acquire(const Acquired& done) {
   });
 }
 
-double RetakeSession::acquire_retry_delay(const platform::ApiError& error) {
+double RetakeSession::acquire_retry_delay(const retake::ApiError& error) {
   if (error.kind == Kind::unauthorized) {
     credentials_rejected(error.message);
     return kCredentialsRetryS;
@@ -84,20 +83,20 @@ double RetakeSession::acquire_retry_delay(const platform::ApiError& error) {
   return 0;  // the caller's own restart backoff
 }
 
-void RetakeSession::record_error(const char* what, const platform::ApiError& error) {
+void RetakeSession::record_error(const char* what, const retake::ApiError& error) {
   log::warning(what, ": ", error.message);
-  status_.api_error(std::string(what) + ": " + error.message, state::unix_now_ms());
+  status_.api_error(std::string(what) + ": " + error.message, status::unix_now_ms());
 }
 
 void RetakeSession::on_publishing() {
   confirm_attempts_ = 0;
-  status_.enter(state::Phase::confirming_live, state::unix_now_ms());
+  status_.enter(status::Phase::confirming_live, status::unix_now_ms());
   confirm_live();
 }
 
 void RetakeSession::confirm_live() {
   const auto generation = generation_;
-  client_.stream_status([this, generation](const platform::ApiResult<platform::StreamStatus>& status) {
+  client_.stream_status([this, generation](const retake::ApiResult<retake::StreamStatus>& status) {
     if (generation != generation_ || live_) return;
     if (status.ok() && status.value->is_live) {
       show_status(*status.value);
@@ -116,7 +115,7 @@ void RetakeSession::confirm_live() {
 void RetakeSession::went_live() {
   live_ = true;
   go_live_backoff_.reset();
-  status_.enter(state::Phase::live, state::unix_now_ms());
+  status_.enter(status::Phase::live, status::unix_now_ms());
   log::notice("live on retake.tv");
   upload_thumbnail("first");
   poll_chat(std::nullopt);
@@ -137,20 +136,20 @@ void RetakeSession::upload_thumbnail(const char* why) {
   thumbnail_retry_timer_.stop();
   lines_at_last_thumbnail_ = screen_.lines_added();
   last_thumbnail_us_ = g_get_monotonic_time();
-  thumbnails_.request(
-      [this, generation, why](const std::optional<media::Thumbnail>& thumbnail, const std::string& error) {
-        if (generation != generation_) return;
-        if (!thumbnail) {
-          log::warning("thumbnail: ", error);
-          return;
-        }
-        const double encode_ms = thumbnail->elapsed_ms;
-        client_.update_thumbnail(thumbnail->jpeg, [this, generation, why, encode_ms](
-                                                      const platform::ApiResult<platform::ThumbnailResult>& result) {
+  thumbnails_.request([this, generation, why](const std::optional<pipeline::Thumbnail>& thumbnail,
+                                              const std::string& error) {
+    if (generation != generation_) return;
+    if (!thumbnail) {
+      log::warning("thumbnail: ", error);
+      return;
+    }
+    const double encode_ms = thumbnail->elapsed_ms;
+    client_.update_thumbnail(
+        thumbnail->jpeg, [this, generation, why, encode_ms](const retake::ApiResult<retake::ThumbnailResult>& result) {
           if (generation != generation_) return;
           if (result.ok()) {
             thumbnail_backoff_.reset();
-            status_.last_thumbnail_unix_ms = state::unix_now_ms();
+            status_.last_thumbnail_unix_ms = status::unix_now_ms();
             status_.last_thumbnail_encode_ms = encode_ms;
             log::info("thumbnail uploaded (", why, ")");
             return;
@@ -163,14 +162,14 @@ void RetakeSession::upload_thumbnail(const char* why) {
             thumbnail_retry_timer_.once(ms(delay), [this] { upload_thumbnail("retry"); });
           }
         });
-      });
+  });
 }
 
 void RetakeSession::poll_chat(const std::optional<std::string>& before_id) {
   const auto generation = generation_;
   client_.comments(
       credentials_.user_db_id, kCommentsPageLimit, before_id,
-      [this, generation](const platform::ApiResult<std::vector<platform::ChatComment>>& page) {
+      [this, generation](const retake::ApiResult<std::vector<retake::ChatComment>>& page) {
         if (generation != generation_) return;
         const double now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
         ++status_.chat_polls;
@@ -184,7 +183,7 @@ void RetakeSession::poll_chat(const std::optional<std::string>& before_id) {
           double delay = cadence_.next_delay_s(now_s);
           if (page.error.kind == Kind::conflict) {
             // No active session on the platform's side: announce it again, then go on.
-            client_.start_stream([](const platform::ApiResult<platform::StreamStart>&) {});
+            client_.start_stream([](const retake::ApiResult<retake::StreamStart>&) {});
           } else if (is_transient(page.error)) {
             delay = std::max(delay, chat_backoff_.next_delay(g_random_double()));
           }
@@ -213,7 +212,7 @@ void RetakeSession::schedule_chat_poll(double delay_s) {
 
 void RetakeSession::heartbeat() {
   const auto generation = generation_;
-  client_.stream_status([this, generation](const platform::ApiResult<platform::StreamStatus>& status) {
+  client_.stream_status([this, generation](const retake::ApiResult<retake::StreamStatus>& status) {
     if (generation != generation_) return;
     if (!status.ok()) {
       // A failed heartbeat is retried by the next one, 30 s later.
@@ -226,8 +225,8 @@ void RetakeSession::heartbeat() {
   });
 }
 
-void RetakeSession::show_status(const platform::StreamStatus& status) {
-  state::StreamStatus shown = screen_.status();
+void RetakeSession::show_status(const retake::StreamStatus& status) {
+  scene::StreamStatus shown = screen_.status();
   shown.live = status.is_live;
   shown.label = status.is_live ? "LIVE" : "OFFLINE";
   shown.viewers = static_cast<int>(status.viewers);
@@ -242,23 +241,23 @@ void RetakeSession::credentials_rejected(const std::string& message) {
   log::error("retake.tv rejected the access token (", message, "): check ", config_.platform.credentials,
              " or register again; retrying once a minute");
   stop_timers();
-  status_.enter(state::Phase::credentials_rejected, state::unix_now_ms());
-  state::StreamStatus shown = screen_.status();
+  status_.enter(status::Phase::credentials_rejected, status::unix_now_ms());
+  scene::StreamStatus shown = screen_.status();
   shown.live = false;
   shown.label = "CREDENTIALS REJECTED";
   screen_.set_status(shown);
   request_restart("credentials rejected");
 }
 
-void RetakeSession::store_token(const platform::StreamStart& start) {
+void RetakeSession::store_token(const retake::StreamStart& start) {
   if (start.token_address.empty() || start.token_address == credentials_.token_address) return;
   credentials_.token_address = start.token_address;
   credentials_.token_ticker = start.token_ticker;
   // The file write (with fsyncs) happens off the main loop.
   std::thread([path = config_.platform.credentials, credentials = credentials_] {
     try {
-      platform::save_credentials(path, credentials);
-    } catch (const platform::CredentialsError& error) {
+      retake::save_credentials(path, credentials);
+    } catch (const retake::CredentialsError& error) {
       log::warning("could not store the token address: ", error.what());
     }
   }).detach();
@@ -286,7 +285,7 @@ void RetakeSession::finish(const std::function<void()>& done) {
     done();
     return;
   }
-  client_.stop_stream([this, done](const platform::ApiResult<platform::StopResult>& result) {
+  client_.stop_stream([this, done](const retake::ApiResult<retake::StopResult>& result) {
     if (result.ok()) {
       log::notice("stream stopped on retake.tv: ", result.value->duration_seconds, " s, ", result.value->viewers,
                   " viewers");
@@ -298,14 +297,14 @@ void RetakeSession::finish(const std::function<void()>& done) {
 }
 
 void RetakeSession::check_skill_version() {
-  client_.skill_version([this](const platform::ApiResult<std::string>& version) {
+  client_.skill_version([this](const retake::ApiResult<std::string>& version) {
     if (!version.ok()) {
       log::info("skill.json check skipped: ", version.error.message);
       return;
     }
-    if (platform::is_newer_version(*version.value, platform::kSkillVersion)) {
+    if (retake::is_newer_version(*version.value, retake::kSkillVersion)) {
       status_.skill_warning = "retake.tv skill version " + sanitize_for_log(*version.value, 32) +
-                              " is newer than the " + std::string(platform::kSkillVersion) + " this firmware speaks";
+                              " is newer than the " + std::string(retake::kSkillVersion) + " this firmware speaks";
       log::warning(status_.skill_warning);
     }
   });

@@ -10,11 +10,11 @@
 #include "chat/chat_cursor.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
-#include "media/thumbnail_tap.hpp"
-#include "platform/credentials.hpp"
-#include "platform/retake_client.hpp"
-#include "state/box_status.hpp"
-#include "state/screen_state.hpp"
+#include "pipeline/thumbnail_tap.hpp"
+#include "retake/credentials.hpp"
+#include "retake/retake_client.hpp"
+#include "scene/screen_state.hpp"
+#include "status/box_status.hpp"
 
 #include <cstdint>
 
@@ -22,8 +22,8 @@ namespace agentcast::app {
 
 class RetakeSession : public PublishTarget {
  public:
-  RetakeSession(const config::Config& config, platform::Credentials credentials, platform::HttpClient& http,
-                state::ScreenState& screen, media::ThumbnailTap& thumbnails, state::BoxStatus& status);
+  RetakeSession(const config::Config& config, retake::Credentials credentials, net::HttpClient& http,
+                scene::ScreenState& screen, pipeline::ThumbnailTap& thumbnails, status::BoxStatus& status);
 
   void acquire(const Acquired& done) override;
   void on_publishing() override;
@@ -41,20 +41,20 @@ class RetakeSession : public PublishTarget {
   void poll_chat(const std::optional<std::string>& before_id);
   void schedule_chat_poll(double delay_s);
   void heartbeat();
-  void show_status(const platform::StreamStatus& status);
+  void show_status(const retake::StreamStatus& status);
   void credentials_rejected(const std::string& message);
-  void store_token(const platform::StreamStart& start);
+  void store_token(const retake::StreamStart& start);
   // Every failed call ends up here: logged with `what`, kept for `status`.
-  void record_error(const char* what, const platform::ApiError& error);
-  double acquire_retry_delay(const platform::ApiError& error);
+  void record_error(const char* what, const retake::ApiError& error);
+  double acquire_retry_delay(const retake::ApiError& error);
   void stop_timers();
 
   const config::Config& config_;
-  platform::Credentials credentials_;
-  platform::RetakeClient client_;
-  state::ScreenState& screen_;
-  media::ThumbnailTap& thumbnails_;
-  state::BoxStatus& status_;
+  retake::Credentials credentials_;
+  retake::RetakeClient client_;
+  scene::ScreenState& screen_;
+  pipeline::ThumbnailTap& thumbnails_;
+  status::BoxStatus& status_;
   chat::ChatCursor cursor_;
   chat::PollCadence cadence_;
   // 5xx, timeouts and garbage answers: exponential backoff with jitter, video keeps flowing.

@@ -4,9 +4,9 @@
 #include "app/commands.hpp"
 #include "app/config_loading.hpp"
 #include "app/one_shot_call.hpp"
-#include "app/status_file.hpp"
 #include "common/small_file.hpp"
-#include "state/box_status.hpp"
+#include "status/box_status.hpp"
+#include "status/status_file.hpp"
 
 #include <glib.h>
 
@@ -22,14 +22,14 @@ constexpr std::int64_t kStaleAfterMs = 10000;
 constexpr int kPlatformTimeoutMs = 10000;
 
 struct LocalState {
-  std::optional<state::BoxStatus> status;
+  std::optional<status::BoxStatus> status;
   std::string path;
   std::string problem;  // why there is no usable state
 };
 
 LocalState read_local_state(const std::string& configured) {
   LocalState found;
-  for (const auto& path : status_file_candidates(configured)) {
+  for (const auto& path : status::status_file_candidates(configured)) {
     auto file = read_small_file(path);
     if (const auto* problem = std::get_if<FileProblem>(&file)) {
       if (problem->missing) continue;
@@ -39,14 +39,14 @@ LocalState read_local_state(const std::string& configured) {
     }
     found.path = path;
     try {
-      found.status = state::from_json_text(std::get<std::string>(file));
-    } catch (const state::StatusFormatError& error) {
+      found.status = status::from_json_text(std::get<std::string>(file));
+    } catch (const status::StatusFormatError& error) {
       found.problem = path + ": unreadable status (" + error.what() + ")";
     }
     return found;
   }
   std::string tried;
-  for (const auto& path : status_file_candidates(configured)) tried += (tried.empty() ? "" : ", ") + path;
+  for (const auto& path : status::status_file_candidates(configured)) tried += (tried.empty() ? "" : ", ") + path;
   found.problem = "no status file (" + tried + ")";
   return found;
 }
@@ -61,13 +61,13 @@ bool print_local(const config::Config& config) {
     return false;
   }
   const auto& status = *local.status;
-  const std::int64_t now = state::unix_now_ms();
+  const std::int64_t now = status::unix_now_ms();
   if (!process_exists(status.pid)) {
     std::cout << "agentcast is not running (pid " << status.pid << " is gone); its last state:\n";
-    std::cout << state::describe(status, now);
+    std::cout << status::describe(status, now);
     return false;
   }
-  std::cout << state::describe(status, now);
+  std::cout << status::describe(status, now);
   if (now - status.updated_unix_ms > kStaleAfterMs) {
     std::cout << "warning:    the state was not refreshed for " << (now - status.updated_unix_ms) / 1000
               << " s: the box may be stuck\n";
@@ -77,15 +77,15 @@ bool print_local(const config::Config& config) {
 }
 
 void print_platform(const config::Config& config) {
-  auto credentials = platform::load_credentials(config.platform.credentials);
+  auto credentials = retake::load_credentials(config.platform.credentials);
   if (!credentials) {
     std::cout << "platform now: no credentials at " << config.platform.credentials << " (agentcast register)\n";
     return;
   }
   ApiSession session(config);
   session.client.set_access_token(credentials->access_token);
-  const auto result = wait_for<platform::StreamStatus>(
-      [&](auto done) { session.client.stream_status(std::move(done)); }, kPlatformTimeoutMs);
+  const auto result = wait_for<retake::StreamStatus>([&](auto done) { session.client.stream_status(std::move(done)); },
+                                                     kPlatformTimeoutMs);
   if (!result) {
     std::cout << "platform now: stream/status did not answer within " << kPlatformTimeoutMs / 1000 << " s\n";
   } else if (!result->ok()) {
@@ -106,7 +106,7 @@ int status_command(const Command& command) {
     if (loaded.config.platform.kind == "retake") {
       try {
         print_platform(loaded.config);
-      } catch (const platform::CredentialsError& error) {
+      } catch (const retake::CredentialsError& error) {
         std::cout << "platform now: " << error.what() << "\n";
       }
     }

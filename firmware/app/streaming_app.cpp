@@ -30,7 +30,7 @@ constexpr auto kHardExitAfter = std::chrono::milliseconds(4700);
 
 }  // namespace
 
-StreamingApp::StreamingApp(const config::Config& config, media::PipelinePlan plan)
+StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan plan)
     : config_(config),
       plan_(std::move(plan)),
       loop_(g_main_loop_new(nullptr, FALSE)),
@@ -39,12 +39,12 @@ StreamingApp::StreamingApp(const config::Config& config, media::PipelinePlan pla
       presenter_(screen_, renderer_, feed_, config.video.fps),
       log_follower_(config.scene.log_file, [this](std::string line) { screen_.append_log_line(std::move(line)); }),
       backoff_(0.5, 2.0, 0.2),
-      status_file_(status_file_for_writing(config.status.file)) {
+      status_file_(status::status_file_for_writing(config.status.file)) {
   screen_.set_title(config.scene.title);
   status_.pid = static_cast<int>(getpid());
   status_.version = AGENTCAST_VERSION;
   status_.platform_kind = config.platform.kind;
-  status_.enter(state::Phase::starting, state::unix_now_ms());
+  status_.enter(status::Phase::starting, status::unix_now_ms());
 }
 
 StreamingApp::~StreamingApp() { teardown_pipeline(); }
@@ -127,15 +127,15 @@ void StreamingApp::build_pipeline(const std::string& location) {
   if (const auto url = parse_url(location_)) {
     status_.server_host = url->port > 0 ? url->host + ":" + std::to_string(url->port) : url->host;
   }
-  status_.enter(state::Phase::connecting, state::unix_now_ms());
+  status_.enter(status::Phase::connecting, status::unix_now_ms());
   try {
-    pipeline_ = std::make_unique<media::StreamPipeline>(plan_.description, location_,
-                                                        media::StreamPipeline::Events{
-                                                            [this] { on_playing(); },
-                                                            [this](const std::string& why) { on_failed(why); },
-                                                            [this] { on_finished(); },
-                                                        });
-  } catch (const media::PipelineError& error) {
+    pipeline_ = std::make_unique<pipeline::StreamPipeline>(plan_.description, location_,
+                                                           pipeline::StreamPipeline::Events{
+                                                               [this] { on_playing(); },
+                                                               [this](const std::string& why) { on_failed(why); },
+                                                               [this] { on_finished(); },
+                                                           });
+  } catch (const pipeline::PipelineError& error) {
     on_failed(error.what());
     return;
   }
@@ -210,7 +210,7 @@ void StreamingApp::publish_status() {
   status_.log_file_problem = log_follower_.problem().empty()
                                  ? std::string()
                                  : sanitize_for_log(config_.scene.log_file, 200) + " " + log_follower_.problem();
-  status_.updated_unix_ms = state::unix_now_ms();
+  status_.updated_unix_ms = status::unix_now_ms();
   status_file_.publish(status_);
 }
 
@@ -226,7 +226,7 @@ void StreamingApp::watch_progress() {
       streaming_since_us_ = now;
       log::notice("streaming to ", redacted_location_);
       set_status_label("LIVE", true);
-      status_.enter(state::Phase::live, state::unix_now_ms());
+      status_.enter(status::Phase::live, status::unix_now_ms());
       target_->on_publishing();  // a platform may still have to confirm it
     }
   }
@@ -240,8 +240,8 @@ void StreamingApp::watch_progress() {
 void StreamingApp::schedule_restart(double delay_s) {
   const double delay = delay_s >= 0 ? delay_s : backoff_.next_delay(g_random_double());
   ++restarts_;
-  if (status_.phase != state::Phase::credentials_rejected) {
-    status_.enter(state::Phase::reconnecting, state::unix_now_ms());
+  if (status_.phase != status::Phase::credentials_rejected) {
+    status_.enter(status::Phase::reconnecting, status::unix_now_ms());
   }
   log::info("restarting the stream in ", static_cast<int>(delay * 1000), " ms (attempt ", backoff_.attempts(), ")");
   restart_timer_.once(static_cast<guint>(delay * 1000), [this] { start_pipeline(); });
@@ -254,7 +254,7 @@ void StreamingApp::begin_shutdown(const std::string& reason) {
     return;
   }
   stopping_ = true;
-  status_.enter(state::Phase::stopping, state::unix_now_ms());
+  status_.enter(status::Phase::stopping, status::unix_now_ms());
   publish_status();
   log::notice(reason, ": ending the stream");
   // Last resort if a teardown step hangs (a dead socket can block a state change): the
@@ -291,12 +291,12 @@ void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }
 
 void StreamingApp::write_thumbnail() {
   const std::string path = config_.thumbnail.path;
-  thumbnails_.request([this, path](const std::optional<media::Thumbnail>& thumbnail, const std::string& why) {
+  thumbnails_.request([this, path](const std::optional<pipeline::Thumbnail>& thumbnail, const std::string& why) {
     if (!thumbnail) {
       log::warning("thumbnail: ", why);
       return;
     }
-    status_.last_thumbnail_unix_ms = state::unix_now_ms();
+    status_.last_thumbnail_unix_ms = status::unix_now_ms();
     status_.last_thumbnail_encode_ms = thumbnail->elapsed_ms;
     GObjectPtr<GFile> file(g_file_new_for_path(path.c_str()));
     GBytesPtr bytes(g_bytes_new(thumbnail->jpeg.data(), thumbnail->jpeg.size()));
@@ -320,7 +320,7 @@ void StreamingApp::write_thumbnail() {
 }
 
 void StreamingApp::set_status_label(const char* label, bool live) {
-  state::StreamStatus status = screen_.status();
+  scene::StreamStatus status = screen_.status();
   status.label = label;
   status.live = live;
   screen_.set_status(std::move(status));

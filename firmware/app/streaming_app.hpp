@@ -3,20 +3,20 @@
 // the log follower, thumbnails and signal handling. Nothing here blocks the loop.
 #include "app/publish_target.hpp"
 #include "app/retry_backoff.hpp"
-#include "app/status_file.hpp"
-#include "app/throughput_meter.hpp"
 #include "common/handles.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
-#include "media/pipeline_plan.hpp"
-#include "media/scene_presenter.hpp"
-#include "media/scene_renderer.hpp"
-#include "media/stream_pipeline.hpp"
-#include "media/thumbnail_tap.hpp"
-#include "media/video_feed.hpp"
-#include "sources/log_follower.hpp"
-#include "state/box_status.hpp"
-#include "state/screen_state.hpp"
+#include "pipeline/pipeline_plan.hpp"
+#include "pipeline/stream_pipeline.hpp"
+#include "pipeline/thumbnail_tap.hpp"
+#include "scene/log_follower.hpp"
+#include "scene/scene_presenter.hpp"
+#include "scene/scene_renderer.hpp"
+#include "scene/screen_state.hpp"
+#include "scene/video_feed.hpp"
+#include "status/box_status.hpp"
+#include "status/status_file.hpp"
+#include "status/throughput_meter.hpp"
 
 #include <memory>
 #include <optional>
@@ -28,16 +28,16 @@ class StreamingApp {
  public:
   // The target hands out the publishing URL (with its key) before every start; URLs are
   // only ever logged redacted.
-  StreamingApp(const config::Config& config, media::PipelinePlan plan);
+  StreamingApp(const config::Config& config, pipeline::PipelinePlan plan);
   ~StreamingApp();
   StreamingApp(const StreamingApp&) = delete;
   StreamingApp& operator=(const StreamingApp&) = delete;
 
   // Must be set before run(); a target may use the screen and the thumbnail tap.
   void set_target(std::unique_ptr<PublishTarget> target);
-  state::ScreenState& screen() { return screen_; }
-  media::ThumbnailTap& thumbnails() { return thumbnails_; }
-  state::BoxStatus& status() { return status_; }
+  scene::ScreenState& screen() { return screen_; }
+  pipeline::ThumbnailTap& thumbnails() { return thumbnails_; }
+  status::BoxStatus& status() { return status_; }
 
   // Runs until SIGTERM/SIGINT; returns the process exit code.
   int run();
@@ -60,25 +60,25 @@ class StreamingApp {
   void set_status_label(const char* label, bool live);
 
   const config::Config& config_;
-  media::PipelinePlan plan_;
+  pipeline::PipelinePlan plan_;
   std::string location_;
   std::string redacted_location_;
 
   GMainLoopPtr loop_;
-  state::ScreenState screen_;
-  media::SceneRenderer renderer_;
-  media::VideoFeed feed_;
-  media::ScenePresenter presenter_;
-  media::ThumbnailTap thumbnails_;
-  sources::LogFollower log_follower_;
-  std::unique_ptr<media::StreamPipeline> pipeline_;
+  scene::ScreenState screen_;
+  scene::SceneRenderer renderer_;
+  scene::VideoFeed feed_;
+  scene::ScenePresenter presenter_;
+  pipeline::ThumbnailTap thumbnails_;
+  scene::LogFollower log_follower_;
+  std::unique_ptr<pipeline::StreamPipeline> pipeline_;
   std::unique_ptr<PublishTarget> target_;
   RetryBackoff backoff_;
-  state::BoxStatus status_;
-  StatusFile status_file_;
-  ThroughputMeter frames_in_;
-  ThroughputMeter frames_out_;
-  ThroughputMeter bytes_out_;
+  status::BoxStatus status_;
+  status::StatusFile status_file_;
+  status::ThroughputMeter frames_in_;
+  status::ThroughputMeter frames_out_;
+  status::ThroughputMeter bytes_out_;
 
   int exit_code_ = 0;  // kExitOk, or kExitFailure after an internal error
   bool stopping_ = false;

@@ -17,7 +17,7 @@ std::optional<std::int64_t> numeric_id(const std::string& id) {
 
 // Oldest first: by numeric id when both have one (chat_event_id grows monotonically), else by
 // timestamp, else keep the order they came in.
-void sort_oldest_first(std::vector<platform::ChatComment>& comments) {
+void sort_oldest_first(std::vector<retake::ChatComment>& comments) {
   std::stable_sort(comments.begin(), comments.end(), [](const auto& a, const auto& b) {
     const auto ia = numeric_id(a.id);
     const auto ib = numeric_id(b.id);
@@ -32,7 +32,7 @@ void sort_oldest_first(std::vector<platform::ChatComment>& comments) {
 ChatCursor::ChatCursor(std::size_t page_limit, std::string own_user_id)
     : page_limit_(page_limit), own_user_id_(std::move(own_user_id)) {}
 
-bool ChatCursor::seen(const platform::ChatComment& comment) const {
+bool ChatCursor::seen(const retake::ChatComment& comment) const {
   if (seen_ids_.contains(comment.id)) return true;
   const auto numeric = numeric_id(comment.id);
   return numeric && highest_numeric_id_ && *numeric <= *highest_numeric_id_;
@@ -49,7 +49,7 @@ void ChatCursor::remember(const std::string& id) {
   }
 }
 
-ChatCursor::Step ChatCursor::accept(std::vector<platform::ChatComment> page) {
+ChatCursor::Step ChatCursor::accept(std::vector<retake::ChatComment> page) {
   sort_oldest_first(page);
   if (!primed_) {
     for (const auto& comment : page) remember(comment.id);

@@ -4,7 +4,7 @@
 // screen). When a poll returns a full page of unseen comments, more may lie between it and
 // the last one seen, so the cursor asks for the page before the oldest one (beforeId) and
 // shows the whole burst once it reaches known ground.
-#include "platform/retake_api.hpp"
+#include "retake/retake_api.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -20,17 +20,17 @@ class ChatCursor {
   ChatCursor(std::size_t page_limit, std::string own_user_id);
 
   struct Step {
-    std::vector<platform::ChatComment> fresh;     // to show now, oldest first
+    std::vector<retake::ChatComment> fresh;       // to show now, oldest first
     std::optional<std::string> page_back_before;  // fetch the page before this id next
   };
 
   // One page, from a plain poll or from a page-back request, in any order.
-  Step accept(std::vector<platform::ChatComment> page);
+  Step accept(std::vector<retake::ChatComment> page);
 
   bool primed() const { return primed_; }
 
  private:
-  bool seen(const platform::ChatComment& comment) const;
+  bool seen(const retake::ChatComment& comment) const;
   void remember(const std::string& id);
   Step release_pending();
 
@@ -40,7 +40,7 @@ class ChatCursor {
   std::set<std::string> seen_ids_;
   std::deque<std::string> seen_order_;  // bounds seen_ids_
   std::optional<std::int64_t> highest_numeric_id_;
-  std::vector<platform::ChatComment> pending_;
+  std::vector<retake::ChatComment> pending_;
 };
 
 // How long to wait before the next poll: the active interval while comments keep arriving,

@@ -7,7 +7,7 @@
 
 using agentcast::chat::ChatCursor;
 using agentcast::chat::PollCadence;
-using agentcast::platform::ChatComment;
+using agentcast::retake::ChatComment;
 
 namespace {
 

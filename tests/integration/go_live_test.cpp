@@ -1,6 +1,6 @@
 // retake.tv mode end to end: the box against the API emulator and a real nginx-rtmp whose
 // on_publish hook lets only the freshest key that went through stream/start publish.
-#include "platform/credentials.hpp"
+#include "retake/credentials.hpp"
 #include "support/box_status_watch.hpp"
 #include "support/child_process.hpp"
 #include "support/ffprobe.hpp"
@@ -59,8 +59,7 @@ TEST_GROUP(GoLive) {
     emulator = std::make_unique<RetakeEmulator>(
         dir, "rtmp://127.0.0.1:" + std::to_string(server->rtmp_port()) + "/live", emulator_port);
     emulator->control("agent", {{"access_token", token}, {"userDbId", "user_it"}, {"agent_name", "It"}});
-    agentcast::platform::save_credentials(dir.file("credentials.json"),
-                                          {token, "It", "agent_it", "user_it", "", "", ""});
+    agentcast::retake::save_credentials(dir.file("credentials.json"), {token, "It", "agent_it", "user_it", "", "", ""});
     write_config(R"({"interval_s": 3})");
   }
   void write_config(const std::string& thumbnail_section) {

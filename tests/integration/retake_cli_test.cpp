@@ -1,5 +1,5 @@
 // `agentcast register` and `agentcast chat send` against the retake.tv emulator.
-#include "platform/credentials.hpp"
+#include "retake/credentials.hpp"
 #include "support/child_process.hpp"
 #include "support/retake_emulator.hpp"
 #include "support/temp_dir.hpp"
@@ -51,7 +51,7 @@ TEST(RetakeCli, RegisterStoresTheCredentialsPrivately) {
   struct stat info {};
   CHECK(stat(credentials.c_str(), &info) == 0);
   LONGS_EQUAL(0600, info.st_mode & 0777);
-  const auto stored = agentcast::platform::load_credentials(credentials);
+  const auto stored = agentcast::retake::load_credentials(credentials);
   CHECK(stored->access_token.starts_with("rtk_"));
   CHECK_FALSE(stored->user_db_id.empty());
   STRCMP_EQUAL("TestAgent", stored->agent_name.c_str());
@@ -90,7 +90,7 @@ TEST(RetakeCli, AKillDuringRegistrationLeavesACompleteFile) {
     child.signal(SIGKILL);
     child.wait_for_exit(5000);
     // Whenever the kill landed, the file is one whole version, never half of one.
-    const auto stored = agentcast::platform::load_credentials(credentials);
+    const auto stored = agentcast::retake::load_credentials(credentials);
     CHECK(stored.has_value());
     CHECK(stored->access_token.starts_with("rtk_"));
   }
@@ -98,7 +98,7 @@ TEST(RetakeCli, AKillDuringRegistrationLeavesACompleteFile) {
 
 TEST(RetakeCli, ChatSendGoesToTheOwnStreamUnlessToldOtherwise) {
   LONGS_EQUAL(0, register_as("Chatty"));
-  const auto stored = agentcast::platform::load_credentials(credentials);
+  const auto stored = agentcast::retake::load_credentials(credentials);
   LONGS_EQUAL(0, agentcast({"chat", "send", "hello viewers"}));
   LONGS_EQUAL(0, agentcast({"chat", "send", "--to", "other-agent-id", "hello neighbour"}));
   const auto sent = emulator->control("chat");

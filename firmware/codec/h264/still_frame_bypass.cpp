@@ -1,0 +1,341 @@
+#include "codec/h264/still_frame_bypass.hpp"
+
+#include "codec/h264/bitstream.hpp"
+#include "codec/h264/skipped_picture.hpp"
+#include "common/fault_barrier.hpp"
+#include "common/log.hpp"
+#include "scene/video_feed.hpp"
+
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace agentcast::codec::h264 {
+namespace {
+
+using Nal = std::span<const std::uint8_t>;
+
+// x264 keeps refining a still picture while its rate control lowers the QP, and can do so even
+// at an unchanged QP and size; after five alike pictures in a row its decoded picture no
+// longer improves (tests/media/still_frame_bypass_test.cpp: at the end of a stream, the same
+// PSNR as encoding every frame; settling after four costs 0.2 dB, after two 0.4 dB).
+constexpr int kAlikeToSettle = 4;
+
+// The NAL units of one access unit in stream-format=avc.
+std::vector<Nal> split_access_unit(std::span<const std::uint8_t> data, int length_size) {
+  std::vector<Nal> units;
+  std::size_t at = 0;
+  while (at < data.size()) {
+    if (at + static_cast<std::size_t>(length_size) > data.size()) throw h264::SyntaxError("truncated NAL length");
+    std::size_t length = 0;
+    for (int i = 0; i < length_size; ++i) length = (length << 8) | data[at++];
+    if (length == 0 || at + length > data.size()) throw h264::SyntaxError("NAL unit longer than the buffer");
+    units.push_back(data.subspan(at, length));
+    at += length;
+  }
+  return units;
+}
+
+bool is_slice(Nal nal) {
+  const int type = h264::nal_type(nal[0]);
+  return type == static_cast<int>(h264::NalType::slice) || type == static_cast<int>(h264::NalType::idr_slice);
+}
+
+void append_unit(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> nal, int length_size) {
+  for (int shift = 8 * (length_size - 1); shift >= 0; shift -= 8) {
+    out.push_back(static_cast<std::uint8_t>((nal.size() >> shift) & 0xff));
+  }
+  out.insert(out.end(), nal.begin(), nal.end());
+}
+
+GstBuffer* buffer_with(const std::vector<std::uint8_t>& bytes) {
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes.size(), nullptr);
+  gst_buffer_fill(buffer, 0, bytes.data(), bytes.size());
+  return buffer;
+}
+
+// What x264 produced for one frame.
+struct EncodedPicture {
+  bool idr = false;
+  bool reference = false;
+  std::uint32_t frame_num = 0;
+  int qp = 0;
+  std::size_t slice_bytes = 0;
+};
+
+EncodedPicture look_at(const std::vector<Nal>& units, const h264::StreamParameters& stream) {
+  EncodedPicture picture;
+  bool first = true;
+  for (const Nal nal : units) {
+    if (!is_slice(nal)) continue;
+    picture.slice_bytes += nal.size();
+    if (!std::exchange(first, false)) continue;
+    picture.idr = h264::nal_type(nal[0]) == static_cast<int>(h264::NalType::idr_slice);
+    picture.reference = h264::nal_ref_idc(nal[0]) != 0;
+    const auto header = h264::read_slice_header(nal, stream);
+    picture.frame_num = header.frame_num;
+    picture.qp = header.qp;
+  }
+  if (first) throw h264::SyntaxError("an access unit without a slice");
+  return picture;
+}
+
+}  // namespace
+
+struct StillFrameBypass::State {
+  GstObjectPtr<GstPad> output;  // the encoder's source pad, where skipped pictures go out
+  std::int64_t keyframe_frames = 0;
+
+  // From the encoder's caps.
+  std::optional<h264::StreamParameters> stream;
+  // The skipped picture for each frame_num, written on first use: only frame_num differs.
+  std::vector<std::vector<std::uint8_t>> skipped_access_units;
+  GstClockTime frame_duration = GST_CLOCK_TIME_NONE;
+  bool refused_logged = false;
+
+  // For each frame inside the encoder: its timestamp and whether it repeated the one before.
+  struct Waiting {
+    GstClockTime pts;
+    bool repeat;
+  };
+  std::deque<Waiting> in_encoder;
+  // What the encoder adds to input timestamps (x264enc moves its output segment 1000 hours on,
+  // leaving room for DTS before PTS); skipped pictures must be on the same time line.
+  GstClockTimeDiff output_offset = 0;
+  // x264's pictures of a repeated frame; when enough in a row come out alike (same QP, same
+  // size), it has settled on the picture and only re-sends what the decoder already shows.
+  struct Refinement {
+    int qp;
+    std::size_t bytes;
+    // At its lowest QP x264 re-codes the same few macroblocks every frame, its sizes see-sawing
+    // by a byte or two; that is the same picture again.
+    bool alike(const Refinement& other) const {
+      const std::size_t difference = bytes > other.bytes ? bytes - other.bytes : other.bytes - bytes;
+      return qp == other.qp && difference <= std::max<std::size_t>(8, bytes / 50);
+    }
+  };
+  std::optional<Refinement> last_refinement;
+  int alike = 0;  // pictures in a row like the one before
+  bool settled = false;
+  std::uint32_t frame_num = 0;                // of the last reference picture sent
+  std::optional<std::int64_t> keyframe_slot;  // frame slot of the last keyframe sent
+  bool renumbered = false;                    // pictures were skipped since that keyframe
+  bool keyframe_forced = false;
+  bool injecting = false;
+  std::atomic<std::uint64_t> skipped{0};
+
+  std::int64_t slot_of(GstClockTime pts) const {
+    return static_cast<std::int64_t>((pts + frame_duration / 2) / frame_duration);
+  }
+
+  void configure(GstCaps* caps);
+  void refuse(const std::string& why);
+  GstPadProbeReturn take_input(GstPad* pad, GstPadProbeInfo* info);
+  GstPadProbeReturn skip(GstPadProbeInfo* info, GstBuffer* frame);
+  GstPadProbeReturn take_output(GstPadProbeInfo* info);
+  GstBuffer* renumbered_copy(GstBuffer* original, const std::vector<Nal>& units) const;
+};
+
+void StillFrameBypass::State::refuse(const std::string& why) {
+  stream.reset();
+  if (!std::exchange(refused_logged, true)) log::info("encoder bypass for still frames is off: ", why);
+}
+
+void StillFrameBypass::State::configure(GstCaps* caps) {
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  const gchar* format = gst_structure_get_string(s, "stream-format");
+  const gchar* alignment = gst_structure_get_string(s, "alignment");
+  gint fps_n = 0;
+  gint fps_d = 0;
+  const GValue* codec_data = gst_structure_get_value(s, "codec_data");
+  if (format == nullptr || std::string_view(format) != "avc" || alignment == nullptr ||
+      std::string_view(alignment) != "au" || codec_data == nullptr || !GST_VALUE_HOLDS_BUFFER(codec_data)) {
+    refuse("the encoder does not put out stream-format=avc,alignment=au");
+    return;
+  }
+  if (!gst_structure_get_fraction(s, "framerate", &fps_n, &fps_d) || fps_n <= 0 || fps_d <= 0) {
+    refuse("no fixed frame rate");
+    return;
+  }
+  GstMapInfo map;
+  GstBuffer* record = gst_value_get_buffer(codec_data);
+  if (!gst_buffer_map(record, &map, GST_MAP_READ)) {
+    refuse("unreadable codec_data");
+    return;
+  }
+  std::string why;
+  stream = h264::read_avc_config(std::span<const std::uint8_t>(map.data, map.size), why);
+  gst_buffer_unmap(record, &map);
+  if (!stream) {
+    refuse(why);
+    return;
+  }
+  frame_duration = gst_util_uint64_scale_int(GST_SECOND, fps_d, fps_n);
+  skipped_access_units.assign(stream->max_frame_num(), {});
+  log::debug("encoder bypass for still frames: ready (", stream->macroblocks, " macroblocks, ",
+             stream->cabac ? "CABAC" : "CAVLC", ")");
+}
+
+GstPadProbeReturn StillFrameBypass::State::take_input(GstPad* pad, GstPadProbeInfo* info) {
+  GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
+  const bool repeat = GST_BUFFER_FLAG_IS_SET(frame, scene::VideoFeed::kRepeatFlag);
+  const GstClockTime pts = GST_BUFFER_PTS(frame);
+  if (stream && keyframe_slot && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames) {
+    // x264 counts only the frames it saw; when it missed some, it would place this keyframe late.
+    if (renumbered && !std::exchange(keyframe_forced, true)) {
+      gst_pad_send_event(pad, gst_video_event_new_downstream_force_key_unit(GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
+                                                                            GST_CLOCK_TIME_NONE, FALSE, 0));
+    }
+  } else if (stream && repeat && settled && in_encoder.empty() && GST_CLOCK_TIME_IS_VALID(pts) &&
+             static_cast<GstClockTimeDiff>(pts) + output_offset >= 0) {
+    return skip(info, frame);
+  }
+  in_encoder.push_back({pts, repeat});
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn StillFrameBypass::State::skip(GstPadProbeInfo* info, GstBuffer* frame) {
+  frame_num = (frame_num + 1) % stream->max_frame_num();
+  std::vector<std::uint8_t>& access_unit = skipped_access_units.at(frame_num);
+  if (access_unit.empty()) append_unit(access_unit, h264::skipped_picture(*stream, frame_num), stream->nal_length_size);
+  GstBuffer* picture = buffer_with(access_unit);
+  const auto pts = static_cast<GstClockTime>(static_cast<GstClockTimeDiff>(GST_BUFFER_PTS(frame)) + output_offset);
+  GST_BUFFER_PTS(picture) = pts;
+  GST_BUFFER_DTS(picture) = pts;  // no reordering: decoding order is display order
+  GST_BUFFER_DURATION(picture) = GST_BUFFER_DURATION(frame);
+  GST_BUFFER_FLAG_SET(picture, GST_BUFFER_FLAG_DELTA_UNIT);
+  gst_buffer_unref(frame);
+  renumbered = true;
+  skipped.fetch_add(1, std::memory_order_relaxed);
+  injecting = true;
+  GST_PAD_PROBE_INFO_FLOW_RETURN(info) = gst_pad_push(output.get(), picture);
+  injecting = false;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+GstPadProbeReturn StillFrameBypass::State::take_output(GstPadProbeInfo* info) {
+  if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) != 0) {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      configure(caps);
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  if (injecting) return GST_PAD_PROBE_OK;
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  bool repeat = false;
+  GstClockTime input_pts = GST_CLOCK_TIME_NONE;
+  if (!in_encoder.empty()) {
+    const Waiting frame = in_encoder.front();
+    in_encoder.pop_front();
+    repeat = frame.repeat;
+    input_pts = frame.pts;
+    if (GST_CLOCK_TIME_IS_VALID(frame.pts) && GST_BUFFER_PTS_IS_VALID(buffer)) {
+      output_offset = GST_CLOCK_DIFF(frame.pts, GST_BUFFER_PTS(buffer));
+    }
+  }
+  if (!stream) return GST_PAD_PROBE_OK;
+
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
+  try {
+    const auto units = split_access_unit(std::span<const std::uint8_t>(map.data, map.size), stream->nal_length_size);
+    const EncodedPicture picture = look_at(units, *stream);
+    std::uint32_t wanted = picture.frame_num;
+    if (picture.idr) {
+      frame_num = 0;
+      keyframe_slot = GST_CLOCK_TIME_IS_VALID(input_pts) ? std::optional(slot_of(input_pts)) : std::nullopt;
+      renumbered = false;
+      keyframe_forced = false;
+    } else if (picture.reference) {
+      frame_num = (frame_num + 1) % stream->max_frame_num();
+      wanted = frame_num;
+    } else {
+      wanted = (frame_num + 1) % stream->max_frame_num();
+    }
+    const Refinement refinement{picture.qp, picture.slice_bytes};
+    alike = repeat && !picture.idr && last_refinement && last_refinement->alike(refinement) ? alike + 1 : 0;
+    settled = alike >= kAlikeToSettle;
+    last_refinement = repeat && !picture.idr ? std::optional(refinement) : std::nullopt;
+    GstBuffer* renamed = wanted != picture.frame_num ? renumbered_copy(buffer, units) : nullptr;
+    gst_buffer_unmap(buffer, &map);
+    if (renamed != nullptr) {
+      gst_buffer_unref(buffer);
+      GST_PAD_PROBE_INFO_DATA(info) = renamed;
+    }
+  } catch (const h264::SyntaxError& error) {
+    gst_buffer_unmap(buffer, &map);
+    refuse(std::string("unreadable encoder output: ") + error.what());
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GstBuffer* StillFrameBypass::State::renumbered_copy(GstBuffer* original, const std::vector<Nal>& units) const {
+  std::vector<std::uint8_t> bytes;
+  for (const Nal nal : units) {
+    if (is_slice(nal) && h264::nal_ref_idc(nal[0]) != 0) {
+      append_unit(bytes, h264::with_frame_num(nal, *stream, frame_num), stream->nal_length_size);
+    } else if (is_slice(nal)) {
+      append_unit(bytes, h264::with_frame_num(nal, *stream, (frame_num + 1) % stream->max_frame_num()),
+                  stream->nal_length_size);
+    } else {
+      append_unit(bytes, nal, stream->nal_length_size);
+    }
+  }
+  GstBuffer* copy = buffer_with(bytes);
+  gst_buffer_copy_into(copy, original, GST_BUFFER_COPY_METADATA, 0, static_cast<gsize>(-1));
+  return copy;
+}
+
+StillFrameBypass::StillFrameBypass(GstElement* encoder) : state_(std::make_shared<State>()) {
+  guint keyframe_frames = 0;
+  g_object_get(encoder, "key-int-max", &keyframe_frames, nullptr);
+  state_->keyframe_frames = keyframe_frames;
+  input_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
+  output_pad_.reset(gst_element_get_static_pad(encoder, "src"));
+  if (!input_pad_ || !output_pad_ || keyframe_frames == 0) {
+    state_->refuse("the encoder has no fixed keyframe interval");
+    return;
+  }
+  state_->output.reset(GST_PAD(gst_object_ref(output_pad_.get())));
+  // Each probe keeps the state alive until GStreamer drops it, so a streaming thread that is
+  // still inside a callback never sees it freed.
+  input_probe_ = gst_pad_add_probe(input_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_input,
+                                   new std::shared_ptr<State>(state_), release_state);
+  output_probe_ = gst_pad_add_probe(
+      output_pad_.get(), static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      on_output, new std::shared_ptr<State>(state_), release_state);
+}
+
+StillFrameBypass::~StillFrameBypass() {
+  if (input_probe_ != 0) gst_pad_remove_probe(input_pad_.get(), input_probe_);
+  if (output_probe_ != 0) gst_pad_remove_probe(output_pad_.get(), output_probe_);
+}
+
+std::uint64_t StillFrameBypass::pictures_skipped() const { return state_->skipped.load(std::memory_order_relaxed); }
+
+GstPadProbeReturn StillFrameBypass::on_input(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  GstPadProbeReturn result = GST_PAD_PROBE_OK;
+  fault::contain("the still-frame bypass",
+                 [&] { result = (*static_cast<std::shared_ptr<State>*>(data))->take_input(pad, info); });
+  return result;
+}
+
+GstPadProbeReturn StillFrameBypass::on_output(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  GstPadProbeReturn result = GST_PAD_PROBE_OK;
+  fault::contain("the still-frame bypass",
+                 [&] { result = (*static_cast<std::shared_ptr<State>*>(data))->take_output(info); });
+  return result;
+}
+
+void StillFrameBypass::release_state(gpointer data) { delete static_cast<std::shared_ptr<State>*>(data); }
+
+}  // namespace agentcast::codec::h264

@@ -1,0 +1,232 @@
+#include "scene/scene_renderer.hpp"
+
+#include "codec/colour.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace agentcast::scene {
+namespace {
+
+constexpr std::uint32_t kBackground = 0x0f1419;
+constexpr std::uint32_t kBar = 0x1b2230;
+constexpr std::uint32_t kTerminal = 0x111111;  // a soft black, as terminals draw it
+constexpr std::uint32_t kTerminalText = 0xd0d7de;
+constexpr std::uint32_t kChatText = 0xe6edf3;
+constexpr std::uint32_t kMuted = 0x8b949e;
+constexpr std::uint32_t kAccent = 0x58a6ff;
+constexpr std::uint32_t kLive = 0xf85149;
+
+void set_color(cairo_t* cr, std::uint32_t rgb) {
+  cairo_set_source_rgb(cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0, (rgb & 0xff) / 255.0);
+}
+
+void fill_rect(cairo_t* cr, double x, double y, double w, double h, std::uint32_t rgb) {
+  set_color(cr, rgb);
+  cairo_rectangle(cr, x, y, w, h);
+  cairo_fill(cr);
+}
+
+PangoFontDescription* scaled_font(std::string_view description, double scale) {
+  PangoFontDescription* font = pango_font_description_from_string(std::string(description).c_str());
+  const int size = pango_font_description_get_size(font);
+  if (size > 0 && pango_font_description_get_size_is_absolute(font)) {
+    pango_font_description_set_absolute_size(font, size * scale);
+  } else if (size > 0) {
+    pango_font_description_set_size(font, static_cast<int>(size * scale));
+  }
+  return font;
+}
+
+std::string format_uptime(std::int64_t seconds) {
+  char text[32];
+  g_snprintf(text, sizeof text, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+             static_cast<long long>((seconds / 60) % 60), static_cast<long long>(seconds % 60));
+  return text;
+}
+
+// The frame on screen, one in the thumbnail branch's queue, one or two in the encoder's.
+constexpr std::size_t kRecycledFrames = 4;
+
+}  // namespace
+
+SceneRenderer::SceneRenderer(int width, int height, std::string_view monospace_font)
+    : width_(width),
+      height_(height),
+      scale_(height / 720.0),
+      surface_(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height)),
+      cr_(cairo_create(surface_.get())),
+      layout_(pango_cairo_create_layout(cr_.get())),
+      mono_font_(scaled_font(monospace_font, scale_)),
+      title_font_(scaled_font("Sans Bold 22", scale_)),
+      ui_font_(scaled_font("Sans 14", scale_)) {
+  gst_video_info_set_format(&i420_info_, GST_VIDEO_FORMAT_I420, width, height);
+  gst_video_colorimetry_from_string(&i420_info_.colorimetry, "bt709");
+}
+
+GstBufferPtr SceneRenderer::render(const scene::ScreenState& state, std::string_view clock_text) {
+  draw(state, clock_text);
+  return convert_to_i420();
+}
+
+void SceneRenderer::draw(const scene::ScreenState& state, std::string_view clock_text) {
+  fill_rect(cr_.get(), 0, 0, width_, height_, kBackground);
+  draw_title(state);
+  draw_log_panel(state);
+  draw_chat_panel(state);
+  draw_status_strip(state, clock_text);
+  cairo_surface_flush(surface_.get());
+}
+
+PangoLayout* SceneRenderer::layout_with(const PangoFontDescription* font, std::string_view text, int width_px) {
+  pango_layout_set_font_description(layout_.get(), font);
+  pango_layout_set_text(layout_.get(), text.data(), static_cast<int>(text.size()));
+  pango_layout_set_width(layout_.get(), width_px > 0 ? width_px * PANGO_SCALE : -1);
+  pango_layout_set_wrap(layout_.get(), PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_ellipsize(layout_.get(), PANGO_ELLIPSIZE_NONE);
+  return layout_.get();
+}
+
+void SceneRenderer::draw_text(PangoLayout* layout, double x, double y, std::uint32_t rgb) {
+  set_color(cr_.get(), rgb);
+  cairo_move_to(cr_.get(), x, y);
+  pango_cairo_show_layout(cr_.get(), layout);
+}
+
+void SceneRenderer::draw_title(const scene::ScreenState& state) {
+  const double bar = 60 * scale_;
+  fill_rect(cr_.get(), 0, 0, width_, bar, kBar);
+  const std::string& title = state.title().empty() ? std::string("agentcast") : state.title();
+  PangoLayout* layout = layout_with(title_font_.get(), title, static_cast<int>(width_ - 40 * scale_));
+  pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+  int text_h = 0;
+  pango_layout_get_pixel_size(layout, nullptr, &text_h);
+  draw_text(layout, 20 * scale_, (bar - text_h) / 2, 0xffffff);
+}
+
+void SceneRenderer::draw_log_panel(const scene::ScreenState& state) {
+  const double margin = 16 * scale_;
+  const double top = 60 * scale_ + margin;
+  const double bottom = height_ - 48 * scale_ - margin;
+  const double right = std::round(width_ * 0.68);
+  fill_rect(cr_.get(), margin, top, right - margin, bottom - top, kTerminal);
+
+  // Like `tail -f` in a terminal: newest line at the bottom, older ones scroll off the top.
+  // Only as many lines as could fit are laid out; the clip cuts the first one if it wraps.
+  const double pad = 10 * scale_;
+  const double inner_h = bottom - top - 2 * pad;
+  const int line_h = std::max(1, pango_font_description_get_size(mono_font_.get()) / PANGO_SCALE);
+  const auto& lines = state.log_lines();
+  const std::size_t fit = std::min(lines.size(), static_cast<std::size_t>(inner_h / line_h) + 1);
+  std::string text;
+  for (auto it = lines.end() - static_cast<std::ptrdiff_t>(fit); it != lines.end(); ++it) {
+    if (!text.empty()) text += '\n';
+    text += *it;
+  }
+  PangoLayout* layout = layout_with(mono_font_.get(), text, static_cast<int>(right - margin - 2 * pad));
+  int text_h = 0;
+  pango_layout_get_pixel_size(layout, nullptr, &text_h);
+  cairo_save(cr_.get());
+  cairo_rectangle(cr_.get(), margin + pad, top + pad, right - margin - 2 * pad, inner_h);
+  cairo_clip(cr_.get());
+  draw_text(layout, margin + pad, top + pad + std::min(0.0, inner_h - text_h), kTerminalText);
+  cairo_restore(cr_.get());
+}
+
+void SceneRenderer::draw_chat_panel(const scene::ScreenState& state) {
+  const double margin = 16 * scale_;
+  const double left = std::round(width_ * 0.68) + margin;
+  const double top = 60 * scale_ + margin;
+  const double bottom = height_ - 48 * scale_ - margin;
+  const double panel_w = width_ - margin - left;
+  fill_rect(cr_.get(), left, top, panel_w, bottom - top, kBar);
+
+  const double pad = 12 * scale_;
+  PangoLayout* header = layout_with(ui_font_.get(), "CHAT", -1);
+  draw_text(header, left + pad, top + pad, kAccent);
+  int header_h = 0;
+  pango_layout_get_pixel_size(header, nullptr, &header_h);
+
+  const double list_top = top + pad + header_h + pad;
+  const double list_h = bottom - pad - list_top;
+  const int text_w = static_cast<int>(panel_w - 2 * pad);
+  const auto& chat = state.chat_lines();
+  if (chat.empty()) {
+    draw_text(layout_with(ui_font_.get(), "Chat appears here once a chat source is connected.", text_w), left + pad,
+              list_top, kMuted);
+    return;
+  }
+  // Newest at the bottom; walk back until the panel is full.
+  cairo_save(cr_.get());
+  cairo_rectangle(cr_.get(), left + pad, list_top, text_w, list_h);
+  cairo_clip(cr_.get());
+  double y = list_top + list_h;
+  for (auto it = chat.rbegin(); it != chat.rend() && y > list_top; ++it) {
+    PangoLayout* layout = layout_with(ui_font_.get(), it->author + ": " + it->text, text_w);
+    int h = 0;
+    pango_layout_get_pixel_size(layout, nullptr, &h);
+    y -= h + 4 * scale_;
+    draw_text(layout, left + pad, y, kChatText);
+  }
+  cairo_restore(cr_.get());
+}
+
+void SceneRenderer::draw_status_strip(const scene::ScreenState& state, std::string_view clock_text) {
+  const double strip = 48 * scale_;
+  const double top = height_ - strip;
+  fill_rect(cr_.get(), 0, top, width_, strip, kBar);
+  const auto& status = state.status();
+  const double pad = 20 * scale_;
+
+  std::string left = (status.live ? "\u25CF LIVE" : "\u25CB " + status.label);
+  if (status.viewers) left += "   viewers " + std::to_string(*status.viewers);
+  if (status.uptime_s) left += "   uptime " + format_uptime(*status.uptime_s);
+  PangoLayout* layout = layout_with(ui_font_.get(), left, static_cast<int>(width_ * 0.7));
+  int h = 0;
+  pango_layout_get_pixel_size(layout, nullptr, &h);
+  draw_text(layout, pad, top + (strip - h) / 2, status.live ? kLive : kMuted);
+
+  layout = layout_with(ui_font_.get(), clock_text, -1);
+  int w = 0;
+  pango_layout_get_pixel_size(layout, &w, &h);
+  draw_text(layout, width_ - pad - w, top + (strip - h) / 2, 0xffffff);
+}
+
+// A frame of the ring that no one else references: not the feed (buffer refcount), not a copy
+// waiting in a queue or in the encoder (those share the memory).
+GstBuffer* SceneRenderer::free_frame() {
+  for (auto& frame : frames_) {
+    GstMemory* memory = gst_buffer_peek_memory(frame.get(), 0);
+    if (GST_MINI_OBJECT_REFCOUNT_VALUE(frame.get()) == 1 && gst_mini_object_is_writable(GST_MINI_OBJECT_CAST(memory))) {
+      return frame.get();
+    }
+  }
+  if (frames_.size() >= kRecycledFrames) return nullptr;
+  frames_.emplace_back(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
+  return frames_.back().get();
+}
+
+GstBufferPtr SceneRenderer::convert_to_i420() {
+  // Every recycled frame still in use (a slow encoder): a one-off frame rather than waiting.
+  GstBufferPtr one_off;
+  GstBuffer* target = free_frame();
+  if (target == nullptr) {
+    one_off.reset(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
+    target = one_off.get();
+  }
+  // Mapped for writing while this renderer holds the only reference.
+  GstVideoFrame out_frame;
+  if (!gst_video_frame_map(&out_frame, &i420_info_, target, GST_MAP_WRITE)) return nullptr;
+  // BT.709 limited range, as the caps (colorimetry=bt709) and so the H.264 VUI declare.
+  const auto plane = [&](int index) {
+    return static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&out_frame, index));
+  };
+  const auto stride = [&](int index) { return GST_VIDEO_FRAME_PLANE_STRIDE(&out_frame, index); };
+  codec::xrgb_to_i420_bt709(cairo_image_surface_get_data(surface_.get()),
+                            cairo_image_surface_get_stride(surface_.get()), width_, height_,
+                            {plane(0), stride(0), plane(1), stride(1), plane(2), stride(2)});
+  gst_video_frame_unmap(&out_frame);
+  return one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
+}
+
+}  // namespace agentcast::scene

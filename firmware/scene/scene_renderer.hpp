@@ -1,0 +1,68 @@
+#pragma once
+// Draws the screen offscreen with cairo + pango (no X server) and converts it once into the
+// I420 frame the encoder branch takes. Untrusted text is set with pango_layout_set_text, so
+// it is never parsed as markup.
+#include "common/handles.hpp"
+#include "scene/screen_state.hpp"
+
+#include <cairo.h>
+#include <gst/video/video.h>
+#include <pango/pangocairo.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agentcast::scene {
+
+class SceneRenderer {
+ public:
+  SceneRenderer(int width, int height, std::string_view monospace_font);
+  SceneRenderer(const SceneRenderer&) = delete;
+  SceneRenderer& operator=(const SceneRenderer&) = delete;
+
+  // The whole picture for `state` with `clock_text` in the status strip, as an I420 buffer.
+  GstBufferPtr render(const scene::ScreenState& state, std::string_view clock_text);
+
+  // The RGB picture of the last render (tests look at it).
+  cairo_surface_t* surface() const { return surface_.get(); }
+
+ private:
+  void draw(const scene::ScreenState& state, std::string_view clock_text);
+  void draw_title(const scene::ScreenState& state);
+  void draw_log_panel(const scene::ScreenState& state);
+  void draw_chat_panel(const scene::ScreenState& state);
+  void draw_status_strip(const scene::ScreenState& state, std::string_view clock_text);
+  void draw_text(PangoLayout* layout, double x, double y, std::uint32_t rgb);
+  PangoLayout* layout_with(const PangoFontDescription* font, std::string_view text, int width_px);
+  GstBufferPtr convert_to_i420();
+  GstBuffer* free_frame();
+
+  struct SurfaceDestroy {
+    void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
+  };
+  struct CairoDestroy {
+    void operator()(cairo_t* cr) const { cairo_destroy(cr); }
+  };
+  struct FontFree {
+    void operator()(PangoFontDescription* font) const { pango_font_description_free(font); }
+  };
+  using FontPtr = std::unique_ptr<PangoFontDescription, FontFree>;
+
+  int width_;
+  int height_;
+  double scale_;
+  std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface_;
+  std::unique_ptr<cairo_t, CairoDestroy> cr_;
+  GObjectPtr<PangoLayout> layout_;  // reused for every text run
+  // I420 frames recycled once nothing downstream holds them any more: a redraw converts into
+  // one of these instead of allocating 1.4 MB.
+  std::vector<GstBufferPtr> frames_;
+  FontPtr mono_font_;
+  FontPtr title_font_;
+  FontPtr ui_font_;
+  GstVideoInfo i420_info_{};
+};
+
+}  // namespace agentcast::scene

@@ -1,0 +1,42 @@
+#include "scene/screen_state.hpp"
+
+namespace agentcast::scene {
+
+ScreenState::ScreenState(std::size_t max_log_lines, std::size_t max_chat_lines)
+    : max_log_lines_(max_log_lines), max_chat_lines_(max_chat_lines) {}
+
+void ScreenState::set_title(std::string title) {
+  if (title == title_) return;
+  title_ = std::move(title);
+  changed();
+}
+
+void ScreenState::append_log_line(std::string line) {
+  log_lines_.push_back(std::move(line));
+  while (log_lines_.size() > max_log_lines_) log_lines_.pop_front();
+  ++lines_added_;
+  changed();
+}
+
+void ScreenState::append_chat_line(ChatLine line) {
+  chat_lines_.push_back(std::move(line));
+  while (chat_lines_.size() > max_chat_lines_) chat_lines_.pop_front();
+  ++lines_added_;
+  changed();
+}
+
+void ScreenState::set_status(StreamStatus status) {
+  if (status.label == status_.label && status.live == status_.live && status.viewers == status_.viewers &&
+      status.uptime_s == status_.uptime_s) {
+    return;
+  }
+  status_ = std::move(status);
+  changed();
+}
+
+void ScreenState::changed() {
+  ++version_;
+  if (listener_) listener_();
+}
+
+}  // namespace agentcast::scene

@@ -1,0 +1,58 @@
+#pragma once
+// What the picture shows. Sources write it, the scene presenter reads it; every change bumps
+// the version and notifies the one listener, so rendering happens only after a change.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentcast::scene {
+
+struct ChatLine {
+  std::string author;  // already sanitised
+  std::string text;    // already sanitised
+};
+
+struct StreamStatus {
+  std::string label = "STARTING";  // short state name shown on the strip
+  bool live = false;
+  std::optional<int> viewers;
+  std::optional<std::int64_t> uptime_s;
+};
+
+class ScreenState {
+ public:
+  explicit ScreenState(std::size_t max_log_lines = 200, std::size_t max_chat_lines = 50);
+
+  void on_change(std::function<void()> listener) { listener_ = std::move(listener); }
+
+  void set_title(std::string title);
+  void append_log_line(std::string line);
+  void append_chat_line(ChatLine line);
+  void set_status(StreamStatus status);
+
+  const std::string& title() const { return title_; }
+  const std::deque<std::string>& log_lines() const { return log_lines_; }
+  const std::deque<ChatLine>& chat_lines() const { return chat_lines_; }
+  const StreamStatus& status() const { return status_; }
+  std::uint64_t version() const { return version_; }
+  // Log and chat lines added so far: how much of the picture has moved on.
+  std::uint64_t lines_added() const { return lines_added_; }
+
+ private:
+  void changed();
+
+  std::size_t max_log_lines_;
+  std::size_t max_chat_lines_;
+  std::string title_;
+  std::deque<std::string> log_lines_;
+  std::deque<ChatLine> chat_lines_;
+  StreamStatus status_;
+  std::uint64_t version_ = 0;
+  std::uint64_t lines_added_ = 0;
+  std::function<void()> listener_;
+};
+
+}  // namespace agentcast::scene

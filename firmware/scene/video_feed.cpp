@@ -1,0 +1,112 @@
+#include "scene/video_feed.hpp"
+
+#include "common/fault_barrier.hpp"
+#include "common/log.hpp"
+
+#include <gst/app/gstappsrc.h>
+
+#include <atomic>
+#include <mutex>
+#include <utility>
+
+namespace agentcast::scene {
+namespace {
+// Frames allowed to wait in appsrc; more means the encoder cannot keep up and the newest
+// frames would only add latency.
+constexpr guint64 kMaxQueuedFrames = 3;
+}  // namespace
+
+struct VideoFeed::Shared {
+  std::mutex mutex;
+  GstBufferPtr frame;
+  bool frame_is_new = false;  // not pushed yet
+  GstElementPtr appsrc;
+  GstClockTime base_time = 0;
+  GstClockTime duration = 0;
+  std::atomic<std::uint64_t> pushed{0};
+  std::atomic<std::uint64_t> dropped{0};
+
+  // Runs on the clock's thread.
+  void tick(GstClockTime time) {
+    GstBuffer* buffer = nullptr;
+    GstElementPtr target;
+    {
+      std::lock_guard lock(mutex);
+      if (!frame || !appsrc || time < base_time) return;
+      buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
+      if (!std::exchange(frame_is_new, false)) GST_BUFFER_FLAG_SET(buffer, kRepeatFlag);
+      target.reset(GST_ELEMENT(gst_object_ref(appsrc.get())));
+    }
+    GST_BUFFER_PTS(buffer) = time - base_time;
+    GST_BUFFER_DURATION(buffer) = duration;
+    auto* src = GST_APP_SRC(target.get());
+    if (gst_app_src_get_current_level_buffers(src) >= kMaxQueuedFrames) {
+      if (!GST_BUFFER_FLAG_IS_SET(buffer, kRepeatFlag)) {
+        std::lock_guard lock(mutex);
+        frame_is_new = true;  // the encoder has not seen this picture yet
+      }
+      gst_buffer_unref(buffer);
+      dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (gst_app_src_push_buffer(src, buffer) == GST_FLOW_OK) pushed.fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+gboolean VideoFeed::on_tick(GstClock* /*clock*/, GstClockTime time, GstClockID /*id*/, gpointer data) {
+  if (GST_CLOCK_TIME_IS_VALID(time)) {
+    fault::contain("the video feed", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->tick(time); });
+  }
+  return TRUE;
+}
+
+void VideoFeed::release_shared(gpointer data) { delete static_cast<std::shared_ptr<Shared>*>(data); }
+
+VideoFeed::VideoFeed(int fps) : shared_(std::make_shared<Shared>()) {
+  shared_->duration = gst_util_uint64_scale_int(GST_SECOND, 1, fps);
+}
+
+VideoFeed::~VideoFeed() { stop(); }
+
+void VideoFeed::show(GstBufferPtr frame) {
+  std::lock_guard lock(shared_->mutex);
+  shared_->frame = std::move(frame);
+  shared_->frame_is_new = true;
+}
+
+void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_time) {
+  stop();
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->appsrc.reset(GST_ELEMENT(gst_object_ref(appsrc)));
+    shared_->base_time = base_time;
+  }
+  // Start on the frame grid at the next frame from now: a live source does not catch up on
+  // frames it was not around for (that would be a burst of stale frames).
+  const GstClockTime now = gst_clock_get_time(clock);
+  GstClockTime first = base_time;
+  if (now > base_time) {
+    const GstClockTime frames = (now - base_time + shared_->duration - 1) / shared_->duration;
+    first = base_time + frames * shared_->duration;
+  }
+  tick_ = gst_clock_new_periodic_id(clock, first, shared_->duration);
+  // The benchmark maps frames of a recording back to the moment they entered the pipeline.
+  log::debug("video feed: first frame due at clock time ", first / GST_USECOND, " us");
+  // The clock thread keeps its own reference to the shared state until the id is freed.
+  gst_clock_id_wait_async(tick_, on_tick, new std::shared_ptr<Shared>(shared_), release_shared);
+}
+
+void VideoFeed::stop() {
+  if (tick_ != nullptr) {
+    gst_clock_id_unschedule(tick_);
+    gst_clock_id_unref(tick_);
+    tick_ = nullptr;
+  }
+  std::lock_guard lock(shared_->mutex);
+  shared_->appsrc.reset();
+}
+
+std::uint64_t VideoFeed::frames_pushed() const { return shared_->pushed.load(std::memory_order_relaxed); }
+std::uint64_t VideoFeed::frames_dropped() const { return shared_->dropped.load(std::memory_order_relaxed); }
+
+}  // namespace agentcast::scene

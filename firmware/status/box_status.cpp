@@ -1,0 +1,245 @@
+#include "status/box_status.hpp"
+
+#include "common/json_input.hpp"
+
+#include <glib.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
+namespace agentcast::status {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::pair<Phase, std::string_view>, 9> kPhaseNames{{
+    {Phase::starting, "starting"},
+    {Phase::fetching_key, "fetching-key"},
+    {Phase::starting_session, "starting-session"},
+    {Phase::connecting, "connecting"},
+    {Phase::confirming_live, "confirming-live"},
+    {Phase::live, "live"},
+    {Phase::reconnecting, "reconnecting"},
+    {Phase::credentials_rejected, "credentials-rejected"},
+    {Phase::stopping, "stopping"},
+}};
+
+template <typename T>
+json optional_json(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+// Reads one field, naming it when it is missing or of the wrong type.
+class Reader {
+ public:
+  explicit Reader(const json& document) : document_(document) {}
+
+  template <typename T>
+  T get(const char* key) const {
+    const auto it = document_.find(key);
+    if (it == document_.end()) throw StatusFormatError(std::string(key) + ": missing");
+    std::optional<T> value;
+    if constexpr (std::is_same_v<T, int>) {
+      value = json_input::to_int(*it);
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      value = json_input::to_int64(*it);
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+      value = json_input::to_uint64(*it);
+    } else if constexpr (std::is_same_v<T, double>) {
+      value = json_input::to_double(*it);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (it->is_boolean()) value = it->template get<bool>();
+    } else {
+      static_assert(std::is_same_v<T, std::string>);
+      if (it->is_string()) value = it->template get<std::string>();
+    }
+    if (!value) throw StatusFormatError(std::string(key) + ": wrong type");
+    return *value;
+  }
+
+  template <typename T>
+  std::optional<T> optional(const char* key) const {
+    const auto it = document_.find(key);
+    if (it == document_.end() || it->is_null()) return std::nullopt;
+    return get<T>(key);
+  }
+
+ private:
+  const json& document_;
+};
+
+std::string local_clock(std::int64_t unix_ms) {
+  GDateTime* raw = g_date_time_new_from_unix_local(unix_ms / 1000);
+  if (raw == nullptr) return "?";
+  gchar* text = g_date_time_format(raw, "%Y-%m-%d %H:%M:%S");
+  std::string result = text != nullptr ? text : "?";
+  g_free(text);
+  g_date_time_unref(raw);
+  return result;
+}
+
+std::string duration(std::int64_t ms) {
+  const std::int64_t s = std::max<std::int64_t>(0, ms / 1000);
+  std::ostringstream out;
+  if (s >= 3600) out << s / 3600 << " h ";
+  if (s >= 60) out << (s / 60) % 60 << " min ";
+  out << s % 60 << " s";
+  return out.str();
+}
+
+std::string at_and_ago(std::int64_t unix_ms, std::int64_t now_unix_ms) {
+  return local_clock(unix_ms) + " (" + duration(now_unix_ms - unix_ms) + " ago)";
+}
+
+}  // namespace
+
+std::string_view phase_name(Phase phase) {
+  for (const auto& [value, name] : kPhaseNames) {
+    if (value == phase) return name;
+  }
+  return "unknown";
+}
+
+std::optional<Phase> phase_from_name(std::string_view name) {
+  for (const auto& [value, known] : kPhaseNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
+}
+
+void BoxStatus::enter(Phase next, std::int64_t now_unix_ms) {
+  if (next == phase && phase_since_unix_ms != 0) return;
+  phase = next;
+  phase_since_unix_ms = now_unix_ms;
+}
+
+void BoxStatus::api_error(std::string message, std::int64_t now_unix_ms) {
+  last_api_error = std::move(message);
+  last_api_error_unix_ms = now_unix_ms;
+}
+
+std::string to_json_text(const BoxStatus& status) {
+  const json document = {
+      {"pid", status.pid},
+      {"version", status.version},
+      {"updated_unix_ms", status.updated_unix_ms},
+      {"platform_kind", status.platform_kind},
+      {"state", phase_name(status.phase)},
+      {"state_since_unix_ms", status.phase_since_unix_ms},
+      {"server_host", status.server_host},
+      {"restarts", status.restarts},
+      {"fps_in", status.fps_in},
+      {"fps_out", status.fps_out},
+      {"frames_dropped", status.frames_dropped},
+      {"frames_skipped", status.frames_skipped},
+      {"bitrate_kbps", status.bitrate_kbps},
+      {"last_thumbnail_unix_ms", optional_json(status.last_thumbnail_unix_ms)},
+      {"last_thumbnail_encode_ms", optional_json(status.last_thumbnail_encode_ms)},
+      {"chat_shown", status.chat_shown},
+      {"chat_polls", status.chat_polls},
+      {"chat_poll_errors", status.chat_poll_errors},
+      {"last_api_error", status.last_api_error},
+      {"last_api_error_unix_ms", optional_json(status.last_api_error_unix_ms)},
+      {"platform_live", optional_json(status.platform_live)},
+      {"viewers", optional_json(status.viewers)},
+      {"platform_uptime_s", optional_json(status.platform_uptime_s)},
+      {"skill_warning", status.skill_warning},
+      {"log_file_problem", status.log_file_problem},
+  };
+  return document.dump(2) + "\n";
+}
+
+BoxStatus from_json_text(std::string_view text) {
+  auto parsed = json_input::parse(text);
+  if (const auto* error = std::get_if<json_input::JsonInputError>(&parsed)) {
+    throw StatusFormatError("not valid JSON (" + error->detail + ")");
+  }
+  const json document = std::move(std::get<json>(parsed));
+  if (!document.is_object()) throw StatusFormatError("expected an object");
+  const Reader read(document);
+  BoxStatus status;
+  status.pid = read.get<int>("pid");
+  status.version = read.get<std::string>("version");
+  status.updated_unix_ms = read.get<std::int64_t>("updated_unix_ms");
+  status.platform_kind = read.get<std::string>("platform_kind");
+  const auto phase = phase_from_name(read.get<std::string>("state"));
+  if (!phase) throw StatusFormatError("state: unknown state");
+  status.phase = *phase;
+  status.phase_since_unix_ms = read.get<std::int64_t>("state_since_unix_ms");
+  status.server_host = read.get<std::string>("server_host");
+  status.restarts = read.get<int>("restarts");
+  status.fps_in = read.get<double>("fps_in");
+  status.fps_out = read.get<double>("fps_out");
+  status.frames_dropped = read.get<std::uint64_t>("frames_dropped");
+  status.frames_skipped = read.get<std::uint64_t>("frames_skipped");
+  status.bitrate_kbps = read.get<double>("bitrate_kbps");
+  status.last_thumbnail_unix_ms = read.optional<std::int64_t>("last_thumbnail_unix_ms");
+  status.last_thumbnail_encode_ms = read.optional<double>("last_thumbnail_encode_ms");
+  status.chat_shown = read.get<std::uint64_t>("chat_shown");
+  status.chat_polls = read.get<std::uint64_t>("chat_polls");
+  status.chat_poll_errors = read.get<std::uint64_t>("chat_poll_errors");
+  status.last_api_error = read.get<std::string>("last_api_error");
+  status.last_api_error_unix_ms = read.optional<std::int64_t>("last_api_error_unix_ms");
+  status.platform_live = read.optional<bool>("platform_live");
+  status.viewers = read.optional<int>("viewers");
+  status.platform_uptime_s = read.optional<std::int64_t>("platform_uptime_s");
+  status.skill_warning = read.get<std::string>("skill_warning");
+  status.log_file_problem = read.optional<std::string>("log_file_problem").value_or("");
+  return status;
+}
+
+std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1);
+  out << "agentcast " << status.version << ", pid " << status.pid << ", " << status.platform_kind << " mode"
+      << " (state of " << duration(now_unix_ms - status.updated_unix_ms) << " ago)\n";
+  out << "state:      " << phase_name(status.phase) << " since " << at_and_ago(status.phase_since_unix_ms, now_unix_ms)
+      << "\n";
+  out << "server:     " << (status.server_host.empty() ? "-" : status.server_host) << ", " << status.restarts
+      << " restarts\n";
+  out << "video:      " << status.fps_in << " fps in, " << status.fps_out << " fps out, " << status.frames_dropped
+      << " frames dropped, " << status.frames_skipped << " still frames past the encoder, " << std::setprecision(0)
+      << status.bitrate_kbps << " kbit/s sent\n"
+      << std::setprecision(1);
+  out << "thumbnail:  ";
+  if (status.last_thumbnail_unix_ms) {
+    out << "last " << at_and_ago(*status.last_thumbnail_unix_ms, now_unix_ms);
+    if (status.last_thumbnail_encode_ms) out << ", " << *status.last_thumbnail_encode_ms << " ms to encode";
+  } else {
+    out << "none yet";
+  }
+  out << "\n";
+  if (!status.log_file_problem.empty()) out << "log file:   " << status.log_file_problem << "\n";
+  if (status.platform_kind == "retake") {
+    out << "chat:       " << status.chat_shown << " shown, " << status.chat_polls << " polls, "
+        << status.chat_poll_errors << " failed polls\n";
+    out << "api error:  ";
+    if (status.last_api_error_unix_ms) {
+      out << status.last_api_error << " at " << at_and_ago(*status.last_api_error_unix_ms, now_unix_ms);
+    } else {
+      out << "none";
+    }
+    out << "\n";
+    out << "platform:   ";
+    if (status.platform_live) {
+      out << (*status.platform_live ? "live" : "not live");
+      if (status.viewers) out << ", " << *status.viewers << " viewers";
+      if (status.platform_uptime_s) out << ", up " << duration(*status.platform_uptime_s * 1000);
+      out << " (last heartbeat)";
+    } else {
+      out << "no stream/status answer yet";
+    }
+    out << "\n";
+    if (!status.skill_warning.empty()) out << "warning:    " << status.skill_warning << "\n";
+  }
+  return out.str();
+}
+
+std::int64_t unix_now_ms() { return g_get_real_time() / 1000; }
+
+}  // namespace agentcast::status

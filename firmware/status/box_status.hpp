@@ -1,0 +1,82 @@
+#pragma once
+// What `agentcast status` shows about the running box. The main job fills it in and publishes
+// it; the status command reads it back. It holds only what is safe to show over SSH: the
+// server's host, never a URL with its key; API errors that were already scrubbed of the token.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace agentcast::status {
+
+// The go-live state machine's states, in the order a good start passes through them.
+enum class Phase {
+  starting,
+  fetching_key,          // retake: /agent/rtmp
+  starting_session,      // retake: /agent/stream/start
+  connecting,            // the pipeline runs, no byte has reached the server yet
+  confirming_live,       // retake: bytes flow, waiting for stream/status is_live
+  live,                  // on air
+  reconnecting,          // waiting before the next attempt
+  credentials_rejected,  // retake: 401, retrying once a minute
+  stopping,              // EOS and stream/stop
+};
+
+std::string_view phase_name(Phase phase);
+std::optional<Phase> phase_from_name(std::string_view name);
+
+struct BoxStatus {
+  int pid = 0;
+  std::string version;
+  std::int64_t updated_unix_ms = 0;
+  std::string platform_kind;  // "retake" or "rtmp"
+
+  Phase phase = Phase::starting;
+  std::int64_t phase_since_unix_ms = 0;
+  std::string server_host;  // host[:port] of the publishing URL
+  int restarts = 0;
+
+  double fps_in = 0;   // frames pushed into the pipeline per second
+  double fps_out = 0;  // frames leaving the encoder per second
+  std::uint64_t frames_dropped = 0;
+  std::uint64_t frames_skipped = 0;  // still frames sent as skipped pictures, not through x264
+  double bitrate_kbps = 0;           // bytes written to the server, all tracks
+
+  std::optional<std::int64_t> last_thumbnail_unix_ms;
+  std::optional<double> last_thumbnail_encode_ms;
+
+  std::uint64_t chat_shown = 0;
+  std::uint64_t chat_polls = 0;
+  std::uint64_t chat_poll_errors = 0;
+
+  std::string last_api_error;
+  std::optional<std::int64_t> last_api_error_unix_ms;
+
+  std::optional<bool> platform_live;
+  std::optional<int> viewers;
+  std::optional<std::int64_t> platform_uptime_s;
+  std::string skill_warning;
+
+  std::string log_file_problem;  // what is wrong with scene.log_file; empty while it is followed
+
+  // Moves to `next` and stamps the time when the phase actually changes.
+  void enter(Phase next, std::int64_t now_unix_ms);
+  void api_error(std::string message, std::int64_t now_unix_ms);
+};
+
+class StatusFormatError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string to_json_text(const BoxStatus& status);
+// Throws StatusFormatError naming the field at fault.
+BoxStatus from_json_text(std::string_view text);
+
+// The human-readable report, as of `now_unix_ms` (for "since" and "ago").
+std::string describe(const BoxStatus& status, std::int64_t now_unix_ms);
+
+std::int64_t unix_now_ms();
+
+}  // namespace agentcast::status

@@ -1,0 +1,183 @@
+#include "pipeline/pipeline_plan.hpp"
+
+#include "common/handles.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+#include <gst/gst.h>
+
+#include <set>
+#include <string>
+
+using namespace agentcast;
+using namespace agentcast::pipeline;
+
+namespace {
+
+// 25 fps, 4 s GOP and 2500 kbit/s: none of these are defaults, so a fragment that ignores the
+// config shows up.
+config::Config tuned_config() {
+  return config::parse(
+      R"({"platform": {"kind": "rtmp"}, "video": {"fps": 25, "keyframe_interval_s": 4, "bitrate_kbps": 2500,
+                           "width": 1920, "height": 1080},
+                           "audio": {"bitrate_kbps": 96, "rate": 48000, "channels": 1},
+                           "thumbnail": {"width": 640, "height": 360}})",
+      "test.json");
+}
+
+std::string fragment(const std::string& encoder) {
+  const DataFiles files;
+  const auto file = files.read("pipelines/video/" + encoder + ".txt");
+  CHECK_TEXT(file.has_value(), encoder.c_str());
+  return fill_template(file->content, template_values(tuned_config()), file->origin);
+}
+
+void contains(const std::string& text, const std::string& part) {
+  CHECK_TEXT(text.find(part) != std::string::npos, ("missing \"" + part + "\" in: " + text).c_str());
+}
+
+board::MachineFacts generic_machine() {
+  return {"", "x86_64", [](const std::string&) { return false; }};
+}
+
+}  // namespace
+
+TEST_GROUP(PipelinePlan){};
+
+TEST(PipelinePlan, X264FragmentCarriesRateGopAndLowLatency) {
+  const auto text = fragment("x264enc");
+  contains(text, "bitrate=2500 ");
+  contains(text, "key-int-max=100 ");
+  contains(text, "tune=zerolatency");
+  contains(text, "vbv-buf-capacity=2000");
+  contains(text, "bframes=0");
+  contains(text, "scenecut=0");
+  contains(text, "profile=main");
+}
+
+TEST(PipelinePlan, V4l2FragmentUsesExtraControlsAndPinsTheLevel) {
+  const auto text = fragment("v4l2h264enc");
+  contains(text, "video_bitrate=2500000,");
+  contains(text, "video_bitrate_mode=1");
+  contains(text, "h264_i_frame_period=100,");
+  contains(text, "repeat_sequence_header=1");
+  contains(text, "level=(string)4");
+}
+
+TEST(PipelinePlan, NvidiaFragmentUsesNvmmAndCbr) {
+  const auto text = fragment("nvv4l2h264enc");
+  contains(text, "nvvidconv ! video/x-raw(memory:NVMM),format=NV12");
+  contains(text, "control-rate=1");
+  contains(text, "bitrate=2500000 ");
+  contains(text, "iframeinterval=100 ");
+  contains(text, "insert-sps-pps=true");
+}
+
+TEST(PipelinePlan, VaapiFragmentsUseCbrInKbps) {
+  const auto vaapi = fragment("vaapih264enc");
+  contains(vaapi, "rate-control=cbr bitrate=2500 ");
+  contains(vaapi, "keyframe-period=100 ");
+  const auto va = fragment("vah264enc");
+  contains(va, "rate-control=cbr bitrate=2500 ");
+  contains(va, "key-int-max=100 ");
+}
+
+TEST(PipelinePlan, OpenH264FragmentUsesBitsPerSecond) {
+  const auto text = fragment("openh264enc");
+  contains(text, "bitrate=2500000 ");
+  contains(text, "gop-size=100 ");
+}
+
+TEST(PipelinePlan, EveryKnownEncoderHasAFragment) {
+  const DataFiles files;
+  for (const char* encoder : {"v4l2h264enc", "nvv4l2h264enc", "vah264enc", "vaapih264enc", "x264enc", "openh264enc"}) {
+    CHECK_TEXT(config::is_known_encoder(encoder), encoder);
+    CHECK_TEXT(files.read(std::string("pipelines/video/") + encoder + ".txt").has_value(), encoder);
+  }
+}
+
+TEST(PipelinePlan, AudioSourcesAreLiveAndInThePlatformFormat) {
+  const auto config = tuned_config();
+  const DataFiles files;
+  const auto silence = compose_description(config, "x264enc", "voaacenc", files);
+  contains(silence, "audiotestsrc name=audio_source wave=silence is-live=true");
+  contains(silence, "audio/x-raw,rate=48000,channels=1");
+  contains(silence, "voaacenc name=audio_encoder bitrate=96000");
+
+  auto alsa_config = config::parse(R"({"audio": {"source": "alsa", "device": "hw:2,0"}})", "t");
+  const auto alsa = compose_description(alsa_config, "x264enc", "avenc_aac", files);
+  contains(alsa, "alsasrc name=audio_source device=\"hw:2,0\"");
+  contains(alsa, "avenc_aac name=audio_encoder bitrate=128000");
+}
+
+TEST(PipelinePlan, StreamLayoutHasTheNamedElementsAndNoKey) {
+  const auto description = compose_description(tuned_config(), "x264enc", "voaacenc", DataFiles());
+  contains(description, "appsrc name=scene_src is-live=true format=time");
+  contains(description, "format=I420,width=1920,height=1080,framerate=25/1");
+  contains(description, "flvmux name=mux streamable=true");
+  contains(description, "rtmp2sink name=rtmp_sink");
+  contains(description, "jpegenc name=thumbnail_encoder");
+  contains(description, "video/x-raw,width=640,height=360");
+  contains(description, "queue name=thumbnail_queue leaky=downstream max-size-buffers=1");
+  CHECK(description.find("location=") == std::string::npos);
+  CHECK(description.find("${") == std::string::npos);
+}
+
+TEST(PipelinePlan, ComposedDescriptionParsesWithRealElements) {
+  const auto description = compose_description(tuned_config(), "x264enc", "voaacenc", DataFiles());
+  GError* raw_error = nullptr;
+  GstElement* pipeline = gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &raw_error);
+  GErrorPtr error(raw_error);
+  CHECK_TEXT(error == nullptr, error ? error->message : "");
+  GstElementPtr owned(pipeline);
+  for (const char* name : {"scene_src", "frames", "rtmp_sink", "thumbnail_encoder", "thumbnail_sink", "mux"}) {
+    GstElementPtr element(gst_bin_get_by_name(GST_BIN(pipeline), name));
+    CHECK_TEXT(element != nullptr, name);
+  }
+  // Both mux pads exist before any data flows, so the FLV header announces audio and video.
+  GstElementPtr mux(gst_bin_get_by_name(GST_BIN(pipeline), "mux"));
+  std::set<std::string> templates;
+  for (GList* pad = GST_ELEMENT(mux.get())->sinkpads; pad != nullptr; pad = pad->next) {
+    GstObjectPtr<GstPadTemplate> templ(gst_pad_get_pad_template(GST_PAD(pad->data)));
+    templates.insert(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ.get()));
+  }
+  CHECK(templates == std::set<std::string>({"audio", "video"}));
+}
+
+TEST(PipelinePlan, PlanOnThisMachinePicksX264AndAnAacEncoder) {
+  const auto plan = plan_pipeline(tuned_config(), DataFiles(), generic_machine(), probe_gst_element);
+  STRCMP_EQUAL("generic", plan.board_name.c_str());
+  STRCMP_EQUAL("x264enc", plan.video_encoder.element.c_str());
+  CHECK(plan.aac_encoder.element == "voaacenc" || plan.aac_encoder.element == "avenc_aac" ||
+        plan.aac_encoder.element == "fdkaacenc");
+}
+
+TEST(PipelinePlan, Rpi4BoardFallsBackToX264WithoutItsDevice) {
+  auto config = tuned_config();
+  config.board.name = "rpi4";  // its first choice, v4l2h264enc, has no device here
+  const auto plan = plan_pipeline(config, DataFiles(), generic_machine(), probe_gst_element);
+  STRCMP_EQUAL("x264enc", plan.video_encoder.element.c_str());
+  CHECK(plan.video_encoder.considered.front().element == "v4l2h264enc");
+  CHECK(plan.video_encoder.considered.front().verdict != "chosen");
+}
+
+TEST(PipelinePlan, UnknownBoardNameIsAnError) {
+  auto config = tuned_config();
+  config.board.name = "rpi9";
+  try {
+    plan_pipeline(config, DataFiles(), generic_machine(), probe_gst_element);
+    FAIL("expected BoardError");
+  } catch (const board::BoardError& error) {
+    CHECK(std::string(error.what()).starts_with("board.name: unknown board \"rpi9\""));
+  }
+}
+
+TEST(PipelinePlan, AFragmentNextToTheConfigOverridesTheBuiltIn) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "pipelines" / "video");
+  dir.write("pipelines/video/x264enc.txt",
+            "x264enc name=video_encoder bitrate=${bitrate_kbps} speed-preset=ultrafast\n");
+  const DataFiles files(dir.path());
+  const auto description = compose_description(tuned_config(), "x264enc", "voaacenc", files);
+  contains(description, "x264enc name=video_encoder bitrate=2500 speed-preset=ultrafast");
+}

@@ -1,0 +1,159 @@
+#include "status/box_status.hpp"
+
+#include <CppUTest/TestHarness.h>
+#include <nlohmann/json.hpp>
+
+using namespace agentcast::status;
+
+namespace {
+
+BoxStatus busy_box() {
+  BoxStatus status;
+  status.pid = 4242;
+  status.version = "9.8.7";
+  status.updated_unix_ms = 1'700'000'010'000;
+  status.platform_kind = "retake";
+  status.enter(Phase::live, 1'700'000'000'000);
+  status.server_host = "rtmp.example.net:1936";
+  status.restarts = 2;
+  status.fps_in = 30;
+  status.fps_out = 29.5;
+  status.frames_dropped = 7;
+  status.frames_skipped = 1234;
+  status.bitrate_kbps = 1480;
+  status.last_thumbnail_unix_ms = 1'700'000'005'000;
+  status.last_thumbnail_encode_ms = 12.5;
+  status.chat_shown = 130;
+  status.chat_polls = 44;
+  status.chat_poll_errors = 3;
+  status.api_error("chat: /agent/stream/comments: HTTP 503", 1'700'000'008'000);
+  status.platform_live = true;
+  status.viewers = 17;
+  status.platform_uptime_s = 600;
+  status.skill_warning = "retake.tv skill version 3.0.0 is newer";
+  status.log_file_problem = "/dev/zero is a character device; scene.log_file must be a regular file or a FIFO";
+  return status;
+}
+
+std::string field_error(const std::string& text) {
+  try {
+    from_json_text(text);
+  } catch (const StatusFormatError& error) {
+    return error.what();
+  }
+  return "(accepted)";
+}
+
+}  // namespace
+
+TEST_GROUP(BoxStatus){};
+
+TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
+  const BoxStatus written = busy_box();
+  const BoxStatus read = from_json_text(to_json_text(written));
+  LONGS_EQUAL(written.pid, read.pid);
+  STRCMP_EQUAL("9.8.7", read.version.c_str());
+  CHECK(read.updated_unix_ms == written.updated_unix_ms);
+  CHECK(read.phase == Phase::live);
+  CHECK(read.phase_since_unix_ms == 1'700'000'000'000);
+  STRCMP_EQUAL("rtmp.example.net:1936", read.server_host.c_str());
+  LONGS_EQUAL(2, read.restarts);
+  DOUBLES_EQUAL(29.5, read.fps_out, 1e-9);
+  CHECK(read.frames_dropped == 7);
+  CHECK(read.frames_skipped == 1234);
+  DOUBLES_EQUAL(1480, read.bitrate_kbps, 1e-9);
+  CHECK(read.last_thumbnail_unix_ms == written.last_thumbnail_unix_ms);
+  DOUBLES_EQUAL(12.5, *read.last_thumbnail_encode_ms, 1e-9);
+  CHECK(read.chat_shown == 130 && read.chat_polls == 44 && read.chat_poll_errors == 3);
+  STRCMP_EQUAL(written.last_api_error.c_str(), read.last_api_error.c_str());
+  CHECK(read.platform_live == true);
+  CHECK(read.viewers == 17);
+  CHECK(read.platform_uptime_s == 600);
+  STRCMP_EQUAL(written.skill_warning.c_str(), read.skill_warning.c_str());
+  STRCMP_EQUAL(written.log_file_problem.c_str(), read.log_file_problem.c_str());
+}
+
+TEST(BoxStatus, UnknownValuesStayUnknown) {
+  BoxStatus fresh;
+  fresh.platform_kind = "rtmp";
+  const BoxStatus read = from_json_text(to_json_text(fresh));
+  CHECK_FALSE(read.last_thumbnail_unix_ms.has_value());
+  CHECK_FALSE(read.platform_live.has_value());
+  CHECK_FALSE(read.viewers.has_value());
+  CHECK_FALSE(read.last_api_error_unix_ms.has_value());
+}
+
+TEST(BoxStatus, ABrokenFileNamesTheFieldAtFault) {
+  auto document = nlohmann::json::parse(to_json_text(busy_box()));
+  document.erase("fps_out");
+  STRCMP_EQUAL("fps_out: missing", field_error(document.dump()).c_str());
+  document = nlohmann::json::parse(to_json_text(busy_box()));
+  document["chat_shown"] = "many";
+  STRCMP_EQUAL("chat_shown: wrong type", field_error(document.dump()).c_str());
+  document = nlohmann::json::parse(to_json_text(busy_box()));
+  document["state"] = "dancing";
+  STRCMP_EQUAL("state: unknown state", field_error(document.dump()).c_str());
+  CHECK(field_error("{\"pid\": 1,").starts_with("not valid JSON"));
+  STRCMP_EQUAL("expected an object", field_error("[1, 2]").c_str());
+}
+
+TEST(BoxStatus, EnteringTheSamePhaseKeepsItsStartTime) {
+  BoxStatus status;
+  status.enter(Phase::connecting, 1000);
+  status.enter(Phase::connecting, 5000);
+  CHECK(status.phase_since_unix_ms == 1000);
+  status.enter(Phase::live, 6000);
+  CHECK(status.phase == Phase::live);
+  CHECK(status.phase_since_unix_ms == 6000);
+}
+
+TEST(BoxStatus, EveryPhaseHasAName) {
+  for (const Phase phase :
+       {Phase::starting, Phase::fetching_key, Phase::starting_session, Phase::connecting, Phase::confirming_live,
+        Phase::live, Phase::reconnecting, Phase::credentials_rejected, Phase::stopping}) {
+    const auto name = phase_name(phase);
+    CHECK(name != "unknown");
+    CHECK(phase_from_name(name) == phase);
+  }
+  CHECK_FALSE(phase_from_name("live ").has_value());
+}
+
+TEST(BoxStatus, TheReportShowsWhatAnOperatorAsksFirst) {
+  const std::string report = describe(busy_box(), 1'700'000'010'000);
+  CHECK(report.find("state:      live since") != std::string::npos);
+  CHECK(report.find("(10 s ago)") != std::string::npos);
+  CHECK(report.find("rtmp.example.net:1936, 2 restarts") != std::string::npos);
+  CHECK(report.find("30.0 fps in, 29.5 fps out, 7 frames dropped, 1234 still frames past the encoder, 1480 kbit/s") !=
+        std::string::npos);
+  CHECK(report.find("12.5 ms to encode") != std::string::npos);
+  CHECK(report.find("130 shown, 44 polls, 3 failed polls") != std::string::npos);
+  CHECK(report.find("HTTP 503") != std::string::npos);
+  CHECK(report.find("live, 17 viewers, up 10 min 0 s") != std::string::npos);
+  CHECK(report.find("skill version 3.0.0") != std::string::npos);
+  CHECK(report.find("log file:   /dev/zero is a character device") != std::string::npos);
+}
+
+TEST(BoxStatus, NumbersBeyondWhatTheyCanHoldAreAFormatErrorNotACrash) {
+  // The JSON text of a busy box with one field's value replaced verbatim.
+  const auto with = [](const std::string& key, const std::string& value) {
+    std::string text = nlohmann::json::parse(to_json_text(busy_box())).dump();
+    const auto at = text.find("\"" + key + "\":") + key.size() + 3;
+    text.replace(at, text.find_first_of(",}", at) - at, value);
+    return field_error(text);
+  };
+  CHECK(with("pid", "1e400").starts_with("not valid JSON (number overflow"));
+  STRCMP_EQUAL("pid: wrong type", with("pid", "1e30").c_str());
+  STRCMP_EQUAL("pid: wrong type", with("pid", "1.5").c_str());
+  STRCMP_EQUAL("frames_dropped: wrong type", with("frames_dropped", "-1").c_str());
+  STRCMP_EQUAL("viewers: wrong type", with("viewers", "99999999999999999999").c_str());
+  STRCMP_EQUAL("(accepted)", with("pid", "4242").c_str());
+}
+
+TEST(BoxStatus, PlainRtmpModeHasNoPlatformLines) {
+  BoxStatus status = busy_box();
+  status.platform_kind = "rtmp";
+  const std::string report = describe(status, 1'700'000'010'000);
+  CHECK(report.find("chat:") == std::string::npos);
+  CHECK(report.find("platform:") == std::string::npos);
+  CHECK(report.find("state:") != std::string::npos);
+}
