@@ -6,7 +6,9 @@ const char* usage_text() {
   return "Usage:\n"
          "  agentcast run      [--config PATH]   stream until SIGTERM/SIGINT\n"
          "  agentcast register [--config PATH] --name NAME --description TEXT --image-url URL --wallet BASE58\n"
-         "  agentcast status   [--config PATH]   the running box's state (local), plus the platform's stream/status\n"
+         "  agentcast status   [--config PATH] [--json]\n"
+         "                                       the running box's state (local), plus the platform's stream/status;\n"
+         "                                       --json: the local state as one JSON object\n"
          "  agentcast chat send [--config PATH] [--to USERDBID] TEXT\n"
          "  agentcast probe    [--config PATH]   board, chosen encoders and the pipeline it would run\n"
          "  agentcast --version | --help\n"
@@ -38,6 +40,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
   if (rest.empty()) throw UsageError("no command given");
   const std::string verb = rest.front();
   rest.erase(rest.begin());
+  if (verb == "status" && !rest.empty() && rest.front() == "--json") {
+    command.json_output = true;
+    rest.erase(rest.begin());
+  }
   if (verb == "run" || verb == "probe" || verb == "status") {
     if (!rest.empty()) throw UsageError("unexpected argument for " + verb + ": " + rest.front());
     command.kind = verb == "run" ? Command::Kind::run : verb == "probe" ? Command::Kind::probe : Command::Kind::status;

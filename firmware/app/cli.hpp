@@ -16,6 +16,7 @@ struct Command {
   Kind kind = Kind::help;
   std::optional<std::string> config_path;  // --config; unset means the default path
   std::vector<std::string> arguments;      // what follows the command (chat text, register flags)
+  bool json_output = false;                // status --json
 };
 
 class UsageError : public std::runtime_error {

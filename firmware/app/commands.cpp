@@ -1,7 +1,6 @@
 #include "app/commands.hpp"
 
 #include "app/config_loading.hpp"
-#include "app/retake_session.hpp"
 #include "app/streaming_app.hpp"
 #include "board/board_description.hpp"
 #include "common/data_files.hpp"
@@ -50,15 +49,13 @@ int run_command(const Command& command) {
       credentials = load_credentials_or_explain(config);
       if (!credentials) return static_cast<int>(kExitCredentials);
     }
-    StreamingApp app(config, std::move(prepared.plan));
-    if (credentials) {
-      auto session = std::make_unique<RetakeSession>(config, std::move(*credentials), http, app.screen(),
-                                                     app.thumbnails(), app.status());
-      session->check_skill_version();
-      app.set_target(std::move(session));
-    } else {
-      app.set_target(std::make_unique<FixedTarget>(config.output.url));
-    }
+    // After a part fails while streaming, the pipeline is planned again without it.
+    const board::MachineFacts facts = board::read_machine_facts();
+    auto replan = [&config, directory = prepared.loaded.directory, facts](const pipeline::Fallbacks& fallbacks) {
+      const DataFiles files(directory);
+      return pipeline::plan_pipeline(config, files, facts, pipeline::probe_gst_element, fallbacks);
+    };
+    StreamingApp app(config, std::move(prepared.plan), replan, std::move(credentials), http);
     return app.run();
   });
 }

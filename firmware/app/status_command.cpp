@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 namespace agentcast::app {
 namespace {
 
@@ -53,6 +55,8 @@ LocalState read_local_state(const std::string& configured) {
 
 bool process_exists(int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
+std::int64_t state_age_ms(const status::BoxStatus& status) { return status::unix_now_ms() - status.updated_unix_ms; }
+
 // Prints the local part; true when the box is running and keeping its state fresh.
 bool print_local(const config::Config& config) {
   const LocalState local = read_local_state(config.status.file);
@@ -74,6 +78,26 @@ bool print_local(const config::Config& config) {
     return false;
   }
   return true;
+}
+
+// `status --json`: the local state as one JSON object, for scripts and tests; the keys are
+// the status file's (README, "agentcast status --json") plus running, status_file, age_ms.
+bool print_json(const config::Config& config) {
+  const LocalState local = read_local_state(config.status.file);
+  nlohmann::json out;
+  if (!local.status) {
+    out = {{"running", false}, {"problem", local.problem}, {"status_file", local.path}};
+    std::cout << out.dump(2) << "\n";
+    return false;
+  }
+  const std::int64_t age = state_age_ms(*local.status);
+  const bool running = process_exists(local.status->pid) && age <= kStaleAfterMs;
+  out = nlohmann::json::parse(status::to_json_text(*local.status));
+  out["running"] = running;
+  out["status_file"] = local.path;
+  out["age_ms"] = age;
+  std::cout << out.dump(2) << "\n";
+  return running;
 }
 
 void print_platform(const config::Config& config) {
@@ -102,6 +126,7 @@ void print_platform(const config::Config& config) {
 int status_command(const Command& command) {
   return with_config_errors([&] {
     const LoadedConfig loaded = load_config(command);
+    if (command.json_output) return static_cast<int>(print_json(loaded.config) ? kExitOk : kExitFailure);
     const bool running = print_local(loaded.config);
     if (loaded.config.platform.kind == "retake") {
       try {

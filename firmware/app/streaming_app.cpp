@@ -10,59 +10,111 @@
 #include <glib-unix.h>
 
 #include <unistd.h>
-#include <chrono>
 #include <csignal>
-#include <thread>
 
 namespace agentcast::app {
 namespace {
 
-constexpr guint kProgressCheckMs = 1000;
-// No byte reached the server for this long: the connection is wedged (rtmp2sink can stall
-// without posting an error), so restart it.
-constexpr gint64 kStallTimeoutUs = gint64{10} * G_USEC_PER_SEC;
-// A stream that ran this long counts as healthy: the next failure starts the backoff afresh.
-constexpr gint64 kHealthyAfterUs = gint64{30} * G_USEC_PER_SEC;
-// EOS must reach the server within this; the contract allows 5 s for the whole exit, and the
-// platform's stream/stop (at most 2.5 s) comes after it.
-constexpr guint kEosTimeoutMs = 2000;
-constexpr auto kHardExitAfter = std::chrono::milliseconds(4700);
+constexpr guint kStatusIntervalMs = 1000;
+// The contract promises exit within 5 s of SIGTERM: EOS (≤ 2 s), stream/stop, pipelines down.
+constexpr guint kShutdownDeadlineMs = 4500;
+
+double unit_random() { return g_random_double(); }
 
 }  // namespace
 
-StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan plan)
+StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan plan,
+                           pipeline::Supervisor::Replan replan, std::optional<retake::Credentials> credentials,
+                           net::HttpClient& http)
     : config_(config),
-      plan_(std::move(plan)),
       loop_(g_main_loop_new(nullptr, FALSE)),
+      machine_({.fetches_key = credentials.has_value(), .confirms_live = credentials.has_value()}, clock_, unit_random),
       renderer_(config.video.width, config.video.height, config.scene.font),
       feed_(config.video.fps),
       presenter_(screen_, renderer_, feed_, config.video.fps),
       log_follower_(config.scene.log_file, [this](std::string line) { screen_.append_log_line(std::move(line)); }),
-      backoff_(0.5, 2.0, 0.2),
-      status_file_(status::status_file_for_writing(config.status.file)) {
+      status_file_(status::status_file_for_writing(config.status.file)),
+      credentials_(std::move(credentials)) {
   screen_.set_title(config.scene.title);
   status_.pid = static_cast<int>(getpid());
   status_.version = AGENTCAST_VERSION;
   status_.platform_kind = config.platform.kind;
-  status_.enter(status::Phase::starting, status::unix_now_ms());
+  status_.phase_since_unix_ms = status::unix_now_ms();
+  video_encoder_ = plan.video_encoder.element;
+
+  // Subscribers, in order: what everyone sees first, then what acts on the change.
+  machine_.subscribe([this](const live::LiveState& now, const live::LiveState&) { show_on_screen(now); });
+  machine_.subscribe([this](const live::LiveState& now, const live::LiveState& before) { record_state(now, before); });
+  if (credentials_) {
+    retake_client_ = std::make_unique<retake::RetakeClient>(http, config.platform.api_base, config.platform.skill_url);
+    retake_client_->set_access_token(credentials_->access_token);
+    auto target =
+        std::make_unique<retake::GoLiveTarget>(config, *credentials_, *retake_client_, machine_, clock_, status_);
+    retake_target_ = target.get();
+    target_ = std::move(target);
+    chat_ = std::make_unique<retake::ChatPoller>(config, *credentials_, *retake_client_, machine_, clock_, unit_random,
+                                                 screen_, status_);
+    uploader_ = std::make_unique<retake::ThumbnailUploader>(config, *retake_client_, machine_, clock_, unit_random,
+                                                            thumbnails_, screen_, status_);
+  } else {
+    target_ = std::make_unique<live::FixedTarget>(config.output.url);
+  }
+  machine_.subscribe(
+      [this](const live::LiveState& now, const live::LiveState& before) { drive_pipeline(now, before); });
+
+  supervisor_ = std::make_unique<pipeline::Supervisor>(
+      std::move(plan), std::move(replan), thumbnails_,
+      pipeline::Supervisor::Events{
+          .scene_ready = [this](GstElement* appsrc, GstClock* clock,
+                                GstClockTime base_time) { feed_.start(appsrc, clock, base_time); },
+          .scene_gone = [this] { feed_.stop(); },
+          .publishing =
+              [this] {
+                log::notice("streaming to ", redact_stream_url(target_->location()));
+                machine_.post(live::event::Publishing{}, output_attempt_);
+              },
+          .output_failed =
+              [this](const std::string& why, bool refused) {
+                log::error("stream failed: ", why);
+                machine_.post(live::event::Failed{live::Step::publish,
+                                                  refused ? live::Failure::refused : live::Failure::transient, why},
+                              output_attempt_);
+              },
+          .closed = [this] { target_->finish([this] { machine_.post(live::event::Stopped{}); }); },
+      });
 }
 
-StreamingApp::~StreamingApp() { teardown_pipeline(); }
-
-void StreamingApp::set_target(std::unique_ptr<PublishTarget> target) {
-  target_ = std::move(target);
-  target_->on_restart_request([this](const std::string& why) { on_failed(why); });
-}
+StreamingApp::~StreamingApp() = default;
 
 int StreamingApp::run() {
   // A bug that throws where C called us ends the stream as SIGTERM would, then exits 1.
   const fault::LastResortScope last_resort([this](const std::string& what) {
     exit_code_ = kExitFailure;
-    begin_shutdown(what);
+    stop(what);
   });
+  install_signal_handlers();
+  log::notice("agentcast ", AGENTCAST_VERSION, ", encoder ", video_encoder_, ", ", config_.video.width, "x",
+              config_.video.height, "@", config_.video.fps, " ", config_.video.bitrate_kbps, " kbit/s");
+  presenter_.start();
+  log_follower_.start();
+  supervisor_->start();
+  if (retake_target_ != nullptr) retake_target_->check_skill_version();
+  status_timer_.every(kStatusIntervalMs, [this] { publish_status(); });
+  machine_.post(live::event::Start{});
+  publish_status();
+
+  g_main_loop_run(loop_.get());
+
+  const auto pipeline = supervisor_->snapshot();
+  log::notice("stopped: ", feed_.frames_pushed(), " frames sent, ", feed_.frames_dropped(), " dropped, ",
+              pipeline.frames_skipped, " still frames past the encoder, ", presenter_.renders(), " scene renders, ",
+              machine_.state().restarts(), " restarts");
+  return exit_code_;
+}
+
+void StreamingApp::install_signal_handlers() {
   auto on_stop_signal = [](gpointer self) -> gboolean {
-    fault::contain("the stop signal",
-                   [&] { static_cast<StreamingApp*>(self)->begin_shutdown("stop signal received"); });
+    fault::contain("the stop signal", [&] { static_cast<StreamingApp*>(self)->stop("stop signal received"); });
     return G_SOURCE_CONTINUE;
   };
   sigterm_ = SourceId(g_unix_signal_add(SIGTERM, on_stop_signal, this));
@@ -83,208 +135,106 @@ int StreamingApp::run() {
         return G_SOURCE_CONTINUE;
       },
       nullptr));
-
-  log::notice("agentcast ", AGENTCAST_VERSION, " on board ", plan_.board_name, ", encoder ",
-              plan_.video_encoder.element, ", ", config_.video.width, "x", config_.video.height, "@", config_.video.fps,
-              " ", config_.video.bitrate_kbps, " kbit/s");
-  presenter_.start();
-  log_follower_.start();
-  start_pipeline();
-  progress_timer_.every(kProgressCheckMs, [this] { every_second(); });
-  publish_status();
-
-  g_main_loop_run(loop_.get());
-
-  teardown_pipeline();
-  log::notice("stopped: ", feed_.frames_pushed(), " frames sent, ", feed_.frames_dropped(), " dropped, ",
-              frames_skipped_before_, " still frames past the encoder, ", presenter_.renders(), " scene renders, ",
-              restarts_, " restarts");
-  return exit_code_;
 }
 
-void StreamingApp::start_pipeline() {
-  restart_timer_.stop();
-  set_status_label("CONNECTING", false);
-  acquiring_ = true;
-  target_->acquire([this](std::optional<std::string> location, double retry_after_s) {
-    acquiring_ = false;
-    if (stopping_) {
-      finish_target();
-      return;
+void StreamingApp::stop(const std::string& reason) {
+  const auto phase = machine_.state().phase;
+  if (phase == live::Phase::stopping || phase == live::Phase::stopped) {
+    log::warning(reason, " while stopping: stopping now");
+    quit();
+    return;
+  }
+  machine_.post(live::event::StopRequested{reason});
+}
+
+void StreamingApp::show_on_screen(const live::LiveState& now) {
+  scene::StreamStatus shown;
+  shown.label = now.label;
+  shown.live = now.on_air();
+  if (now.platform && now.on_air()) {
+    shown.viewers = static_cast<int>(now.platform->viewers);
+    shown.uptime_s = now.platform->uptime_s;
+  }
+  if (!(shown == screen_.status())) screen_.set_status(std::move(shown));
+}
+
+void StreamingApp::record_state(const live::LiveState& now, const live::LiveState& before) {
+  if (now.phase != before.phase || now.attempt != before.attempt) {
+    status_.phase_since_unix_ms = status::unix_now_ms();
+  }
+  status_.phase = now.phase;
+  status_.label = now.label;
+  status_.problem = now.problem;
+  status_.retry_in_s = now.retry_in_s;
+  status_.restarts = now.restarts();
+  if (now.phase == before.phase) return;
+  if (now.phase == live::Phase::credentials_rejected) {
+    log::error("retake.tv rejected the access token (", now.problem, "): check ", config_.platform.credentials,
+               " or register again; trying again once a minute");
+  } else if (now.phase == live::Phase::platform_error) {
+    log::error("retake.tv refused to start the stream (", now.problem, "); trying again once a minute");
+  }
+  publish_status();  // `status` sees a change at once
+}
+
+// The pipeline follows the phase: a connection while an attempt publishes, none while waiting,
+// everything down when stopping; the loop ends when the machine has stopped.
+void StreamingApp::drive_pipeline(const live::LiveState& now, const live::LiveState& before) {
+  if (now.phase == before.phase && now.attempt == before.attempt) return;
+  switch (now.phase) {
+    case live::Phase::connecting: {
+      const std::string location = target_->location();
+      if (const auto url = parse_url(location)) {
+        status_.server_host = url->port > 0 ? url->host + ":" + std::to_string(url->port) : url->host;
+      }
+      output_attempt_ = now.attempt;
+      supervisor_->connect(location);
+      break;
     }
-    if (!location) {
-      set_status_label("RECONNECTING", false);
-      schedule_restart(retry_after_s > 0 ? retry_after_s : -1);
-      return;
-    }
-    build_pipeline(*location);
-  });
-}
-
-void StreamingApp::build_pipeline(const std::string& location) {
-  location_ = location;
-  redacted_location_ = redact_stream_url(location_);
-  if (const auto url = parse_url(location_)) {
-    status_.server_host = url->port > 0 ? url->host + ":" + std::to_string(url->port) : url->host;
+    case live::Phase::reconnecting:
+    case live::Phase::credentials_rejected:
+    case live::Phase::platform_error:
+      supervisor_->disconnect();
+      break;
+    case live::Phase::stopping:
+      shutdown_deadline_.once(kShutdownDeadlineMs, [this] {
+        log::error("shutdown did not finish within ", kShutdownDeadlineMs, " ms; exiting");
+        quit();
+      });
+      supervisor_->close();
+      break;
+    case live::Phase::stopped:
+      quit();
+      break;
+    default:
+      break;
   }
-  status_.enter(status::Phase::connecting, status::unix_now_ms());
-  try {
-    pipeline_ = std::make_unique<pipeline::StreamPipeline>(plan_.description, location_,
-                                                           pipeline::StreamPipeline::Events{
-                                                               [this] { on_playing(); },
-                                                               [this](const std::string& why) { on_failed(why); },
-                                                               [this] { on_finished(); },
-                                                           });
-  } catch (const pipeline::PipelineError& error) {
-    on_failed(error.what());
-    return;
-  }
-  thumbnails_.attach(pipeline_->element("thumbnail_encoder"), pipeline_->element("thumbnail_sink"));
-  last_bytes_ = 0;
-  last_progress_us_ = g_get_monotonic_time();
-  streaming_ = false;
-  pipeline_->play();
-}
-
-void StreamingApp::teardown_pipeline() {
-  feed_.stop();
-  thumbnails_.detach();
-  if (pipeline_) frames_skipped_before_ += pipeline_->frames_skipped();
-  pipeline_.reset();
-  streaming_ = false;
-}
-
-void StreamingApp::on_playing() {
-  GstElement* appsrc = pipeline_->element("scene_src");
-  const auto clock = pipeline_->clock();
-  if (appsrc == nullptr || !clock) {
-    on_failed("the pipeline has no scene_src element or no clock");
-    return;
-  }
-  feed_.start(appsrc, clock.get(), pipeline_->base_time());
-}
-
-void StreamingApp::on_failed(const std::string& why) {
-  if (stopping_) {
-    log::warning("while stopping: ", why);
-    finish_target();
-    return;
-  }
-  log::error("stream failed: ", why);
-  target_->on_interrupted();
-  teardown_pipeline();
-  set_status_label("RECONNECTING", false);
-  schedule_restart();
-}
-
-void StreamingApp::on_finished() {
-  if (stopping_) {
-    log::info("end of stream reached the server");
-    finish_target();
-    return;
-  }
-  on_failed("the pipeline ended unexpectedly");
-}
-
-void StreamingApp::every_second() {
-  watch_progress();
-  publish_status();
 }
 
 void StreamingApp::publish_status() {
   const double now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
+  const auto pipeline = supervisor_->snapshot();
   frames_in_.add(now_s, static_cast<double>(feed_.frames_pushed()));
-  if (pipeline_) {
-    frames_out_.add(now_s, static_cast<double>(pipeline_->frames_encoded()));
-    bytes_out_.add(now_s, static_cast<double>(last_bytes_));
+  frames_out_.add(now_s, static_cast<double>(pipeline.frames_encoded));
+  if (pipeline.publishing) {
+    bytes_out_.add(now_s, static_cast<double>(pipeline.bytes_sent));
   } else {
-    frames_out_.clear();
     bytes_out_.clear();
   }
   status_.fps_in = frames_in_.rate();
   status_.fps_out = frames_out_.rate();
   status_.bitrate_kbps = bytes_out_.rate() * 8 / 1000;
   status_.frames_dropped = feed_.frames_dropped();
-  status_.frames_skipped = frames_skipped_before_ + (pipeline_ ? pipeline_->frames_skipped() : 0);
-  status_.restarts = restarts_;
+  status_.frames_skipped = pipeline.frames_skipped;
+  status_.video_encoder = pipeline.video_encoder;
+  status_.audio_source = pipeline.audio_source;
+  status_.fallbacks = pipeline.fallbacks;
+  status_.pipeline_rebuilds = pipeline.production_restarts;
   status_.log_file_problem = log_follower_.problem().empty()
                                  ? std::string()
                                  : sanitize_for_log(config_.scene.log_file, 200) + " " + log_follower_.problem();
   status_.updated_unix_ms = status::unix_now_ms();
   status_file_.publish(status_);
-}
-
-void StreamingApp::watch_progress() {
-  if (!pipeline_ || stopping_) return;
-  const gint64 now = g_get_monotonic_time();
-  const auto bytes = pipeline_->bytes_sent();
-  if (bytes && *bytes > last_bytes_) {
-    last_bytes_ = *bytes;
-    last_progress_us_ = now;
-    if (!streaming_) {
-      streaming_ = true;
-      streaming_since_us_ = now;
-      log::notice("streaming to ", redacted_location_);
-      set_status_label("LIVE", true);
-      status_.enter(status::Phase::live, status::unix_now_ms());
-      target_->on_publishing();  // a platform may still have to confirm it
-    }
-  }
-  if (streaming_ && now - streaming_since_us_ > kHealthyAfterUs) backoff_.reset();
-  if (now - last_progress_us_ > kStallTimeoutUs) {
-    on_failed(streaming_ ? "no data reached the server for 10 s (connection stalled)"
-                         : "could not start publishing within 10 s");
-  }
-}
-
-void StreamingApp::schedule_restart(double delay_s) {
-  const double delay = delay_s >= 0 ? delay_s : backoff_.next_delay(g_random_double());
-  ++restarts_;
-  if (status_.phase != status::Phase::credentials_rejected) {
-    status_.enter(status::Phase::reconnecting, status::unix_now_ms());
-  }
-  log::info("restarting the stream in ", static_cast<int>(delay * 1000), " ms (attempt ", backoff_.attempts(), ")");
-  restart_timer_.once(static_cast<guint>(delay * 1000), [this] { start_pipeline(); });
-}
-
-void StreamingApp::begin_shutdown(const std::string& reason) {
-  if (stopping_) {
-    log::warning(reason, " while stopping: stopping now");
-    quit();
-    return;
-  }
-  stopping_ = true;
-  status_.enter(status::Phase::stopping, status::unix_now_ms());
-  publish_status();
-  log::notice(reason, ": ending the stream");
-  // Last resort if a teardown step hangs (a dead socket can block a state change): the
-  // contract promises exit within 5 s.
-  std::thread([code = exit_code_] {
-    std::this_thread::sleep_for(kHardExitAfter);
-    log::error("shutdown did not finish in time; exiting");
-    _exit(code);
-  }).detach();
-  restart_timer_.stop();
-  if (acquiring_) return;  // the answer arrives soon and finishes the target then
-  if (!pipeline_ || !streaming_) {
-    teardown_pipeline();
-    finish_target();
-    return;
-  }
-  feed_.stop();
-  pipeline_->finish();
-  shutdown_timer_.once(kEosTimeoutMs, [this] {
-    log::warning("end of stream did not reach the server within ", kEosTimeoutMs, " ms");
-    finish_target();
-  });
-}
-
-// After EOS (or instead of it): close the connection, then let the target say goodbye to
-// the platform, then leave the loop.
-void StreamingApp::finish_target() {
-  shutdown_timer_.stop();
-  teardown_pipeline();
-  target_->finish([this] { quit(); });
 }
 
 void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }
@@ -317,13 +267,6 @@ void StreamingApp::write_thumbnail() {
         },
         nullptr);
   });
-}
-
-void StreamingApp::set_status_label(const char* label, bool live) {
-  scene::StreamStatus status = screen_.status();
-  status.label = label;
-  status.live = live;
-  screen_.set_status(std::move(status));
 }
 
 }  // namespace agentcast::app

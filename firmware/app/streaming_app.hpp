@@ -1,14 +1,23 @@
 #pragma once
-// The main job: one GLib main loop that owns the scene, the pipeline and its supervision,
-// the log follower, thumbnails and signal handling. Nothing here blocks the loop.
-#include "app/publish_target.hpp"
-#include "app/retry_backoff.hpp"
+// The composition root of the main job: one GLib main loop, the go-live state machine and its
+// subscribers (screen, status file, pipeline supervisor, the retake.tv adapters), the scene,
+// the log follower and signal handling. Nothing here blocks the loop; nothing here decides
+// the phase: events go to the state machine, changes come back from it.
 #include "common/handles.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
+#include "live/clock.hpp"
+#include "live/go_live.hpp"
+#include "live/publish_target.hpp"
+#include "net/http_client.hpp"
 #include "pipeline/pipeline_plan.hpp"
-#include "pipeline/stream_pipeline.hpp"
+#include "pipeline/supervisor.hpp"
 #include "pipeline/thumbnail_tap.hpp"
+#include "retake/chat_poller.hpp"
+#include "retake/credentials.hpp"
+#include "retake/go_live_target.hpp"
+#include "retake/retake_client.hpp"
+#include "retake/thumbnail_uploader.hpp"
 #include "scene/log_follower.hpp"
 #include "scene/scene_presenter.hpp"
 #include "scene/scene_renderer.hpp"
@@ -26,73 +35,57 @@ namespace agentcast::app {
 
 class StreamingApp {
  public:
-  // The target hands out the publishing URL (with its key) before every start; URLs are
-  // only ever logged redacted.
-  StreamingApp(const config::Config& config, pipeline::PipelinePlan plan);
+  // `credentials` given: retake.tv mode (the API through `http`, which outlives the app);
+  // otherwise the fixed output.url. `replan` plans the pipeline again after a part failed.
+  StreamingApp(const config::Config& config, pipeline::PipelinePlan plan, pipeline::Supervisor::Replan replan,
+               std::optional<retake::Credentials> credentials, net::HttpClient& http);
   ~StreamingApp();
   StreamingApp(const StreamingApp&) = delete;
   StreamingApp& operator=(const StreamingApp&) = delete;
-
-  // Must be set before run(); a target may use the screen and the thumbnail tap.
-  void set_target(std::unique_ptr<PublishTarget> target);
-  scene::ScreenState& screen() { return screen_; }
-  pipeline::ThumbnailTap& thumbnails() { return thumbnails_; }
-  status::BoxStatus& status() { return status_; }
 
   // Runs until SIGTERM/SIGINT; returns the process exit code.
   int run();
 
  private:
-  void start_pipeline();
-  void build_pipeline(const std::string& location);
-  void teardown_pipeline();
-  void on_playing();
-  void on_failed(const std::string& why);
-  void on_finished();
-  void every_second();
-  void watch_progress();
+  void show_on_screen(const live::LiveState& now);
+  void record_state(const live::LiveState& now, const live::LiveState& before);
+  void drive_pipeline(const live::LiveState& now, const live::LiveState& before);
+  void stop(const std::string& reason);
   void publish_status();
-  void schedule_restart(double delay_s = -1);
-  void finish_target();
-  void begin_shutdown(const std::string& reason);
   void quit();
   void write_thumbnail();
-  void set_status_label(const char* label, bool live);
+  void install_signal_handlers();
 
   const config::Config& config_;
-  pipeline::PipelinePlan plan_;
-  std::string location_;
-  std::string redacted_location_;
-
   GMainLoopPtr loop_;
+  live::MainLoopClock clock_;
+  live::GoLive machine_;
   scene::ScreenState screen_;
   scene::SceneRenderer renderer_;
   scene::VideoFeed feed_;
   scene::ScenePresenter presenter_;
   pipeline::ThumbnailTap thumbnails_;
   scene::LogFollower log_follower_;
-  std::unique_ptr<pipeline::StreamPipeline> pipeline_;
-  std::unique_ptr<PublishTarget> target_;
-  RetryBackoff backoff_;
   status::BoxStatus status_;
   status::StatusFile status_file_;
   status::ThroughputMeter frames_in_;
   status::ThroughputMeter frames_out_;
   status::ThroughputMeter bytes_out_;
 
-  int exit_code_ = 0;  // kExitOk, or kExitFailure after an internal error
-  bool stopping_ = false;
-  bool acquiring_ = false;
-  bool streaming_ = false;
-  std::uint64_t last_bytes_ = 0;
-  gint64 last_progress_us_ = 0;
-  gint64 streaming_since_us_ = 0;
-  int restarts_ = 0;
-  std::uint64_t frames_skipped_before_ = 0;  // by pipelines already gone
+  std::optional<retake::Credentials> credentials_;
+  std::unique_ptr<retake::RetakeClient> retake_client_;
+  std::unique_ptr<live::PublishTarget> target_;
+  std::unique_ptr<retake::ChatPoller> chat_;
+  std::unique_ptr<retake::ThumbnailUploader> uploader_;
+  std::unique_ptr<pipeline::Supervisor> supervisor_;
+  retake::GoLiveTarget* retake_target_ = nullptr;  // target_, in retake mode
 
-  Timer progress_timer_;
-  Timer restart_timer_;
-  Timer shutdown_timer_;
+  std::string video_encoder_;
+  int exit_code_ = 0;                 // kExitOk, or kExitFailure after an internal error
+  std::uint64_t output_attempt_ = 0;  // the go-live attempt the current connection belongs to
+
+  Timer status_timer_;
+  Timer shutdown_deadline_;
   SourceId sigterm_;
   SourceId sigint_;
   SourceId sigusr1_;

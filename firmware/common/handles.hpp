@@ -1,6 +1,8 @@
 #pragma once
 // Owning handles for the C objects we hold: each pointer is released exactly once, by the
 // deleter that matches how it was obtained.
+#include "common/glib_handles.hpp"
+
 #include <gst/gst.h>
 #include <unistd.h>
 
@@ -18,17 +20,8 @@ struct GstObjectUnref {
 struct GstMiniObjectUnref {
   void operator()(gpointer object) const { gst_mini_object_unref(GST_MINI_OBJECT_CAST(object)); }
 };
-struct GFree {
-  void operator()(gpointer memory) const { g_free(memory); }
-};
-struct GErrorFree {
-  void operator()(GError* error) const { g_error_free(error); }
-};
-struct GMainLoopUnref {
-  void operator()(GMainLoop* loop) const { g_main_loop_unref(loop); }
-};
-struct GBytesUnref {
-  void operator()(GBytes* bytes) const { g_bytes_unref(bytes); }
+struct GstStructureFree {
+  void operator()(GstStructure* structure) const { gst_structure_free(structure); }
 };
 
 template <typename T>
@@ -39,10 +32,8 @@ using GstElementPtr = GstObjectPtr<GstElement>;
 using GstBufferPtr = std::unique_ptr<GstBuffer, GstMiniObjectUnref>;
 using GstSamplePtr = std::unique_ptr<GstSample, GstMiniObjectUnref>;
 using GstMessagePtr = std::unique_ptr<GstMessage, GstMiniObjectUnref>;
-using GCharPtr = std::unique_ptr<gchar, GFree>;
-using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
-using GMainLoopPtr = std::unique_ptr<GMainLoop, GMainLoopUnref>;
-using GBytesPtr = std::unique_ptr<GBytes, GBytesUnref>;
+using GstCapsPtr = std::unique_ptr<GstCaps, GstMiniObjectUnref>;
+using GstStructurePtr = std::unique_ptr<GstStructure, GstStructureFree>;
 
 // A file descriptor closed when the owner goes away.
 class UniqueFd {

@@ -1,5 +1,7 @@
 #include "common/log.hpp"
 
+#include "common/glib_handles.hpp"
+
 #include <glib.h>
 
 #include <cstdio>
@@ -44,13 +46,11 @@ void write(Level level, const std::string& message) {
     std::fprintf(stderr, "<%d>%.*s\n", static_cast<int>(level), static_cast<int>(message.size()), message.data());
     return;
   }
-  GDateTime* now = g_date_time_new_now_local();
-  gchar* stamp = g_date_time_format(now, "%H:%M:%S.%f");
+  const GDateTimePtr now(g_date_time_new_now_local());
+  const GCharPtr stamp(g_date_time_format(now.get(), "%H:%M:%S.%f"));
   // %f gives microseconds; milliseconds are enough to read a log.
-  std::fprintf(stderr, "%.12s agentcast %s: %.*s\n", stamp, level_name(level), static_cast<int>(message.size()),
-               message.data());
-  g_free(stamp);
-  g_date_time_unref(now);
+  std::fprintf(stderr, "%.12s agentcast %s: %.*s\n", stamp ? stamp.get() : "", level_name(level),
+               static_cast<int>(message.size()), message.data());
 }
 
 }  // namespace agentcast::log

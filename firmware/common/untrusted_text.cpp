@@ -1,5 +1,7 @@
 #include "common/untrusted_text.hpp"
 
+#include "common/glib_handles.hpp"
+
 #include <glib.h>
 
 namespace agentcast {
@@ -56,8 +58,8 @@ std::size_t skip_escape(std::string_view text, std::size_t i) {
 }
 
 std::string clean(std::string_view raw, std::size_t max_chars, bool escape_newlines) {
-  gchar* valid = g_utf8_make_valid(raw.data(), static_cast<gssize>(raw.size()));
-  const std::string_view text(valid);
+  const GCharPtr valid(g_utf8_make_valid(raw.data(), static_cast<gssize>(raw.size())));
+  const std::string_view text(valid.get());
   std::string out;
   out.reserve(text.size());
   std::size_t chars = 0;
@@ -100,7 +102,6 @@ std::string clean(std::string_view raw, std::size_t max_chars, bool escape_newli
     if (!is_dropped(c)) append(text.substr(i, len), 1);
     i += len;
   }
-  g_free(valid);
   if (cut) {
     // Make room for the ellipsis so the result still fits in max_chars.
     if (max_chars == 0) return {};

@@ -23,9 +23,8 @@ std::string read_file(const std::string& path, const char* what) {
     GErrorPtr error(raw_error);
     throw TlsTrustError(std::string(what) + ": " + error->message);
   }
-  std::string text(contents, length);
-  g_free(contents);
-  return text;
+  const GCharPtr owned(contents);
+  return std::string(contents, length);
 }
 
 }  // namespace
@@ -78,8 +77,8 @@ AdditionalTrust::AdditionalTrust(const std::string& ca_file) {
     g_unlink(anchors_path_.c_str());
     throw TlsTrustError("tls.ca_file: " + ca_file + ": " + (error ? error->message : "unusable"));
   }
+  const GObjectPtr<GTlsDatabase> owned(database);
   g_tls_backend_set_default_database(g_tls_backend_get_default(), database);
-  g_object_unref(database);
 }
 
 AdditionalTrust::~AdditionalTrust() {

@@ -4,6 +4,7 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -44,8 +45,12 @@ ElementProbe probe_gst_element(std::string_view element) {
 
 EncoderChoice choose_video_encoder(std::string_view configured, std::string_view board_name,
                                    std::span<const std::string> preference, const ElementProber& probe,
-                                   const std::function<bool(std::string_view)>& has_fragment) {
-  if (configured != "auto") {
+                                   const std::function<bool(std::string_view)>& has_fragment,
+                                   std::span<const std::string> failed) {
+  const auto has_failed = [&](std::string_view element) {
+    return std::find(failed.begin(), failed.end(), element) != failed.end();
+  };
+  if (configured != "auto" && !has_failed(configured)) {
     const ElementProbe result = probe(configured);
     if (result.result != ElementProbe::Result::usable) {
       throw EncoderError("video.encoder: \"" + std::string(configured) + "\" is " + describe(result));
@@ -58,6 +63,10 @@ EncoderChoice choose_video_encoder(std::string_view configured, std::string_view
   for (const auto& element : preference) {
     if (!choice.element.empty()) {
       choice.considered.push_back({element, "not needed"});
+      continue;
+    }
+    if (has_failed(element)) {
+      choice.considered.push_back({element, "failed while streaming"});
       continue;
     }
     if (!has_fragment(element)) {
@@ -80,6 +89,11 @@ EncoderChoice choose_video_encoder(std::string_view configured, std::string_view
   const bool first = choice.considered.front().element == choice.element;
   choice.reason = "auto: " + std::string(first ? "first" : "first usable") + " entry of board " +
                   std::string(board_name) + "'s preference list";
+  if (!failed.empty()) {
+    std::string gone;
+    for (const auto& element : failed) gone += (gone.empty() ? "" : ", ") + element;
+    choice.reason = "fallback after " + gone + " failed while streaming: " + choice.reason;
+  }
   return choice;
 }
 

@@ -39,9 +39,12 @@ class EncoderError : public std::runtime_error {
 // `configured` is video.encoder: "auto" walks `preference` (the board's list) and takes the
 // first usable one; a named encoder must be usable itself. `has_fragment` says whether a
 // pipeline fragment exists for an element (board lists may name encoders we cannot drive).
+// `failed` lists encoders that failed while streaming: they are passed over, and a named
+// encoder that failed falls back to the board's list, so the box keeps streaming.
 EncoderChoice choose_video_encoder(std::string_view configured, std::string_view board_name,
                                    std::span<const std::string> preference, const ElementProber& probe,
-                                   const std::function<bool(std::string_view)>& has_fragment);
+                                   const std::function<bool(std::string_view)>& has_fragment,
+                                   std::span<const std::string> failed = {});
 
 // The first usable element of `preference`.
 EncoderChoice choose_first_usable(std::span<const std::string> preference, const ElementProber& probe,

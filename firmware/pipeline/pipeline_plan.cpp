@@ -37,16 +37,21 @@ TemplateValues template_values(const config::Config& config) {
 }
 
 std::string compose_description(const config::Config& config, std::string_view video_encoder,
-                                std::string_view aac_encoder, const DataFiles& files) {
+                                std::string_view aac_encoder, const DataFiles& files, std::string_view audio_source) {
   TemplateValues values = template_values(config);
+  const std::string source = audio_source.empty() ? config.audio.source : std::string(audio_source);
   values["video_encoder"] = fragment(files, "pipelines/video/" + std::string(video_encoder) + ".txt", values);
-  values["audio_source"] = fragment(files, "pipelines/audio/" + config.audio.source + ".txt", values);
+  values["audio_source"] = fragment(files, "pipelines/audio/" + source + ".txt", values);
   values["audio_encoder"] = fragment(files, "pipelines/aac/" + std::string(aac_encoder) + ".txt", values);
   return fragment(files, "pipelines/stream.txt", values);
 }
 
+std::string compose_output_description(const config::Config& config, const DataFiles& files) {
+  return fragment(files, "pipelines/output.txt", template_values(config));
+}
+
 PipelinePlan plan_pipeline(const config::Config& config, const DataFiles& files, const board::MachineFacts& facts,
-                           const ElementProber& probe) {
+                           const ElementProber& probe, const Fallbacks& fallbacks) {
   const auto boards = board::load_all(files);
   PipelinePlan plan;
   const board::BoardDescription* chosen = nullptr;
@@ -67,12 +72,17 @@ PipelinePlan plan_pipeline(const config::Config& config, const DataFiles& files,
   }
   plan.board_name = chosen->name;
   plan.board_notes = chosen->notes;
-  plan.video_encoder =
-      choose_video_encoder(config.video.encoder, chosen->name, chosen->encoders, probe, [&](std::string_view element) {
+  plan.video_encoder = choose_video_encoder(
+      config.video.encoder, chosen->name, chosen->encoders, probe,
+      [&](std::string_view element) {
         return files.read("pipelines/video/" + std::string(element) + ".txt").has_value();
-      });
+      },
+      fallbacks.failed_encoders);
   plan.aac_encoder = choose_first_usable(kAacPreference, probe, "AAC encoder");
-  plan.description = compose_description(config, plan.video_encoder.element, plan.aac_encoder.element, files);
+  plan.audio_source = fallbacks.audio_silence ? "silence" : config.audio.source;
+  plan.description =
+      compose_description(config, plan.video_encoder.element, plan.aac_encoder.element, files, plan.audio_source);
+  plan.output_description = compose_output_description(config, files);
   return plan;
 }
 

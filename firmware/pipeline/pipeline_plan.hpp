@@ -8,6 +8,7 @@
 #include "pipeline/pipeline_template.hpp"
 
 #include <string>
+#include <vector>
 
 namespace agentcast::pipeline {
 
@@ -17,7 +18,16 @@ struct PipelinePlan {
   std::string board_notes;
   EncoderChoice video_encoder;
   EncoderChoice aac_encoder;
-  std::string description;
+  std::string audio_source;        // audio.source, or "silence" after it failed
+  std::string description;         // the production pipeline (pipelines/stream.txt)
+  std::string output_description;  // one connection (pipelines/output.txt)
+};
+
+// What failed while streaming and must not be planned again.
+struct Fallbacks {
+  std::vector<std::string> failed_encoders;
+  bool audio_silence = false;  // the configured audio source failed: silence instead
+  bool operator==(const Fallbacks&) const = default;
 };
 
 // Values for the ${placeholders} of the fragments, from the config.
@@ -25,11 +35,14 @@ TemplateValues template_values(const config::Config& config);
 
 // Fills pipelines/stream.txt with the chosen fragments. Throws TemplateError.
 std::string compose_description(const config::Config& config, std::string_view video_encoder,
-                                std::string_view aac_encoder, const DataFiles& files);
+                                std::string_view aac_encoder, const DataFiles& files,
+                                std::string_view audio_source = {});
+// Fills pipelines/output.txt. Throws TemplateError.
+std::string compose_output_description(const config::Config& config, const DataFiles& files);
 
 // Resolves board.name (auto-detecting from `facts`), chooses the encoders and composes the
 // description. Throws board::BoardError, EncoderError or TemplateError.
 PipelinePlan plan_pipeline(const config::Config& config, const DataFiles& files, const board::MachineFacts& facts,
-                           const ElementProber& probe);
+                           const ElementProber& probe, const Fallbacks& fallbacks = {});
 
 }  // namespace agentcast::pipeline

@@ -33,16 +33,18 @@ ThumbnailTap::~ThumbnailTap() {
   waiting_->callbacks.clear();
 }
 
-GstPadProbeReturn ThumbnailTap::on_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn ThumbnailTap::on_frame(GstPad* /*pad*/, GstPadProbeInfo* /*info*/, gpointer data) {
   auto& gate = *static_cast<std::shared_ptr<Gate>*>(data);
   int wanted = gate->frames_wanted.load();
   while (wanted > 0) {
-    if (gate->frames_wanted.compare_exchange_weak(wanted, wanted - 1)) {
-      fault::contain("the thumbnail branch", [&] { to_jpeg_colours(pad, info); });
-      return GST_PAD_PROBE_OK;
-    }
+    if (gate->frames_wanted.compare_exchange_weak(wanted, wanted - 1)) return GST_PAD_PROBE_OK;
   }
   return GST_PAD_PROBE_DROP;
+}
+
+GstPadProbeReturn ThumbnailTap::on_frame_to_encode(GstPad* pad, GstPadProbeInfo* info, gpointer /*data*/) {
+  fault::contain("the thumbnail branch", [&] { to_jpeg_colours(pad, info); });
+  return GST_PAD_PROBE_OK;
 }
 
 // The frame on its way into jpegenc, in JFIF's colours: jpegenc writes I420 as it gets it,
@@ -50,11 +52,10 @@ GstPadProbeReturn ThumbnailTap::on_frame(GstPad* pad, GstPadProbeInfo* info, gpo
 // BT.709 limited range (black would show as dark grey, white as light grey). Runs only for
 // the frames let through, on the thumbnail branch's thread.
 void ThumbnailTap::to_jpeg_colours(GstPad* pad, GstPadProbeInfo* info) {
-  GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (caps == nullptr) return;
+  const GstCapsPtr caps(gst_pad_get_current_caps(pad));
+  if (!caps) return;
   GstVideoInfo video;
-  const bool known = gst_video_info_from_caps(&video, caps) != 0;
-  gst_caps_unref(caps);
+  const bool known = gst_video_info_from_caps(&video, caps.get()) != 0;
   if (!known || GST_VIDEO_INFO_FORMAT(&video) != GST_VIDEO_FORMAT_I420) return;
   GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
   GstBufferPtr converted(gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&video), nullptr));
@@ -77,7 +78,7 @@ void ThumbnailTap::to_jpeg_colours(GstPad* pad, GstPadProbeInfo* info) {
                             {target(0), out_stride(0), target(1), out_stride(1), target(2), out_stride(2)});
   gst_video_frame_unmap(&out);
   gst_video_frame_unmap(&in);
-  gst_buffer_unref(frame);
+  GstBufferPtr(frame).reset();  // replaced by the converted frame
   GST_PAD_PROBE_INFO_DATA(info) = converted.release();
 }
 
@@ -113,12 +114,15 @@ void ThumbnailTap::take_sample(GstElement* sink, const std::shared_ptr<Gate>& ga
   });
 }
 
-void ThumbnailTap::attach(GstElement* encoder, GstElement* sink) {
+void ThumbnailTap::attach(GstElement* gate, GstElement* encoder, GstElement* sink) {
   detach();
-  probed_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
-  probe_id_ =
-      gst_pad_add_probe(probed_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, new std::shared_ptr<Gate>(gate_),
+  gate_pad_.reset(gst_element_get_static_pad(gate, "sink"));
+  gate_probe_ =
+      gst_pad_add_probe(gate_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, new std::shared_ptr<Gate>(gate_),
                         [](gpointer data) { delete static_cast<std::shared_ptr<Gate>*>(data); });
+  encoder_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
+  colour_probe_ =
+      gst_pad_add_probe(encoder_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame_to_encode, nullptr, nullptr);
   sink_.reset(GST_ELEMENT(gst_object_ref(sink)));
   g_object_set(sink, "emit-signals", TRUE, nullptr);
   sample_handler_ = g_signal_connect_data(
@@ -129,9 +133,13 @@ void ThumbnailTap::attach(GstElement* encoder, GstElement* sink) {
 }
 
 void ThumbnailTap::detach() {
-  if (probed_pad_) {
-    gst_pad_remove_probe(probed_pad_.get(), probe_id_);
-    probed_pad_.reset();
+  if (gate_pad_) {
+    gst_pad_remove_probe(gate_pad_.get(), gate_probe_);
+    gate_pad_.reset();
+  }
+  if (encoder_pad_) {
+    gst_pad_remove_probe(encoder_pad_.get(), colour_probe_);
+    encoder_pad_.reset();
   }
   if (sink_) {
     g_signal_handler_disconnect(sink_.get(), sample_handler_);

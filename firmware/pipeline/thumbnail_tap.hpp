@@ -1,10 +1,10 @@
 #pragma once
 // JPEG snapshots of the current picture from the pipeline's thumbnail branch. The branch sits
-// behind a one-frame leaky queue on the tee and a pad probe drops every frame unless a
-// snapshot is wanted, so JPEG encoding costs nothing between requests and can never hold up
-// the encoder branch. The frame let through is converted from the stream's BT.709 limited
-// range to JFIF's BT.601 full range on the way into jpegenc (media/colour.hpp), so the
-// thumbnail shows the colours the stream shows.
+// behind a one-frame leaky queue on the tee and a pad probe at the queue's input drops every
+// frame unless a snapshot is wanted, so scaling and JPEG encoding cost nothing between
+// requests and can never hold up the encoder branch. The frame let through is converted from the stream's BT.709
+// limited range to JFIF's BT.601 full range on the way into jpegenc (codec/colour.hpp), so the thumbnail shows the
+// colours the stream shows.
 #include "common/handles.hpp"
 
 #include <gst/gst.h>
@@ -34,8 +34,9 @@ class ThumbnailTap {
   ThumbnailTap(const ThumbnailTap&) = delete;
   ThumbnailTap& operator=(const ThumbnailTap&) = delete;
 
-  // Hooks into a freshly built pipeline (`encoder` is the jpegenc, `sink` the appsink).
-  void attach(GstElement* encoder, GstElement* sink);
+  // Hooks into a freshly built pipeline: `gate` is the branch's first element (frames are let
+  // in at its sink pad), `encoder` the jpegenc, `sink` the appsink.
+  void attach(GstElement* gate, GstElement* encoder, GstElement* sink);
   // Before the pipeline goes away; pending requests fail.
   void detach();
 
@@ -46,6 +47,7 @@ class ThumbnailTap {
   struct Gate;
   struct Waiting;
   static GstPadProbeReturn on_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data);
+  static GstPadProbeReturn on_frame_to_encode(GstPad* pad, GstPadProbeInfo* info, gpointer data);
   static void to_jpeg_colours(GstPad* pad, GstPadProbeInfo* info);
   static GstFlowReturn on_sample(GstElement* sink, gpointer data);
   static void take_sample(GstElement* sink, const std::shared_ptr<Gate>& gate);
@@ -54,8 +56,10 @@ class ThumbnailTap {
   unsigned timeout_ms_;
   std::shared_ptr<Gate> gate_;        // shared with the streaming threads
   std::shared_ptr<Waiting> waiting_;  // main loop only
-  GstObjectPtr<GstPad> probed_pad_;
-  gulong probe_id_ = 0;
+  GstObjectPtr<GstPad> gate_pad_;
+  gulong gate_probe_ = 0;
+  GstObjectPtr<GstPad> encoder_pad_;
+  gulong colour_probe_ = 0;
   GstElementPtr sink_;
   gulong sample_handler_ = 0;
 };

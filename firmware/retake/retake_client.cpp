@@ -1,5 +1,7 @@
 #include "retake/retake_client.hpp"
 
+#include "common/glib_handles.hpp"
+
 #include "common/redact.hpp"
 #include "common/untrusted_text.hpp"
 #include "common/urls.hpp"
@@ -12,10 +14,8 @@ namespace agentcast::retake {
 namespace {
 
 std::string query_escape(const std::string& value) {
-  gchar* escaped = g_uri_escape_string(value.c_str(), nullptr, FALSE);
-  std::string out(escaped);
-  g_free(escaped);
-  return out;
+  const GCharPtr escaped(g_uri_escape_string(value.c_str(), nullptr, FALSE));
+  return std::string(escaped.get());
 }
 
 net::HttpRequest json_post(std::string url, const nlohmann::json& body) {

@@ -1,17 +1,16 @@
 #include "scene/scene_presenter.hpp"
 
+#include "common/glib_handles.hpp"
+
 #include <algorithm>
 
 namespace agentcast::scene {
 namespace {
 
 std::string clock_text_now() {
-  GDateTime* now = g_date_time_new_now_local();
-  gchar* text = g_date_time_format(now, "%H:%M:%S");
-  std::string out(text);
-  g_free(text);
-  g_date_time_unref(now);
-  return out;
+  const GDateTimePtr now(g_date_time_new_now_local());
+  const GCharPtr text(g_date_time_format(now.get(), "%H:%M:%S"));
+  return text ? std::string(text.get()) : std::string();
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ struct StreamStatus {
   bool live = false;
   std::optional<int> viewers;
   std::optional<std::int64_t> uptime_s;
+  bool operator==(const StreamStatus&) const = default;
 };
 
 class ScreenState {

@@ -1,5 +1,6 @@
 #include "scene/video_feed.hpp"
 
+#include "codec/repeat_meta.hpp"
 #include "common/fault_barrier.hpp"
 #include "common/log.hpp"
 
@@ -10,11 +11,6 @@
 #include <utility>
 
 namespace agentcast::scene {
-namespace {
-// Frames allowed to wait in appsrc; more means the encoder cannot keep up and the newest
-// frames would only add latency.
-constexpr guint64 kMaxQueuedFrames = 3;
-}  // namespace
 
 struct VideoFeed::Shared {
   std::mutex mutex;
@@ -34,22 +30,24 @@ struct VideoFeed::Shared {
       std::lock_guard lock(mutex);
       if (!frame || !appsrc || time < base_time) return;
       buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
-      if (!std::exchange(frame_is_new, false)) GST_BUFFER_FLAG_SET(buffer, kRepeatFlag);
+      if (!std::exchange(frame_is_new, false)) codec::mark_repeat(buffer);
       target.reset(GST_ELEMENT(gst_object_ref(appsrc.get())));
     }
     GST_BUFFER_PTS(buffer) = time - base_time;
     GST_BUFFER_DURATION(buffer) = duration;
     auto* src = GST_APP_SRC(target.get());
-    if (gst_app_src_get_current_level_buffers(src) >= kMaxQueuedFrames) {
-      if (!GST_BUFFER_FLAG_IS_SET(buffer, kRepeatFlag)) {
-        std::lock_guard lock(mutex);
-        frame_is_new = true;  // the encoder has not seen this picture yet
-      }
-      gst_buffer_unref(buffer);
+    // This thread is the only one pushing: with the queue full now, appsrc drops this frame.
+    guint64 limit = 0;
+    g_object_get(src, "max-buffers", &limit, nullptr);
+    const bool full = limit > 0 && gst_app_src_get_current_level_buffers(src) >= limit;
+    if (full) {
       dropped.fetch_add(1, std::memory_order_relaxed);
-      return;
+      if (!codec::is_repeat(buffer)) {
+        std::lock_guard lock(mutex);
+        frame_is_new = true;  // the encoder may not see this picture: send it again as new
+      }
     }
-    if (gst_app_src_push_buffer(src, buffer) == GST_FLOW_OK) pushed.fetch_add(1, std::memory_order_relaxed);
+    if (gst_app_src_push_buffer(src, buffer) == GST_FLOW_OK && !full) pushed.fetch_add(1, std::memory_order_relaxed);
   }
 };
 

@@ -2,7 +2,9 @@
 // Feeds the scene into the pipeline's appsrc at the configured frame rate, paced by the
 // pipeline clock (not by the main loop, whose work must never jitter the video). The same
 // frame is pushed again until the scene changes: a new GstBuffer header sharing the memory,
-// no copy, no conversion.
+// no copy, no conversion, marked as a repeat (codec/repeat_meta.hpp). When the encoder falls
+// behind, appsrc's own leaky queue (max-buffers, leaky-type=upstream in stream.txt) drops the
+// newest frame; a new picture that may have been dropped is sent again as new.
 #include "common/handles.hpp"
 
 #include <gst/gst.h>
@@ -14,10 +16,6 @@ namespace agentcast::scene {
 
 class VideoFeed {
  public:
-  // Set on a frame that repeats the previous one (the scene did not change in between), so
-  // the encoder branch can tell a still picture from a new one without comparing pixels.
-  static constexpr GstBufferFlags kRepeatFlag = GST_BUFFER_FLAG_LAST;
-
   explicit VideoFeed(int fps);
   ~VideoFeed();
   VideoFeed(const VideoFeed&) = delete;
@@ -33,7 +31,7 @@ class VideoFeed {
   void stop();
 
   std::uint64_t frames_pushed() const;
-  // Frames not pushed because the encoder fell behind (appsrc already held a backlog).
+  // Frames appsrc dropped because the encoder fell behind (its queue was full).
   std::uint64_t frames_dropped() const;
 
  private:

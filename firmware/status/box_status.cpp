@@ -1,5 +1,7 @@
 #include "status/box_status.hpp"
 
+#include "common/glib_handles.hpp"
+
 #include "common/json_input.hpp"
 
 #include <glib.h>
@@ -16,18 +18,6 @@ namespace agentcast::status {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::array<std::pair<Phase, std::string_view>, 9> kPhaseNames{{
-    {Phase::starting, "starting"},
-    {Phase::fetching_key, "fetching-key"},
-    {Phase::starting_session, "starting-session"},
-    {Phase::connecting, "connecting"},
-    {Phase::confirming_live, "confirming-live"},
-    {Phase::live, "live"},
-    {Phase::reconnecting, "reconnecting"},
-    {Phase::credentials_rejected, "credentials-rejected"},
-    {Phase::stopping, "stopping"},
-}};
 
 template <typename T>
 json optional_json(const std::optional<T>& value) {
@@ -54,6 +44,15 @@ class Reader {
       value = json_input::to_double(*it);
     } else if constexpr (std::is_same_v<T, bool>) {
       if (it->is_boolean()) value = it->template get<bool>();
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      if (it->is_array()) {
+        std::vector<std::string> items;
+        for (const auto& item : *it) {
+          if (!item.is_string()) throw StatusFormatError(std::string(key) + ": wrong type");
+          items.push_back(item.template get<std::string>());
+        }
+        value = std::move(items);
+      }
     } else {
       static_assert(std::is_same_v<T, std::string>);
       if (it->is_string()) value = it->template get<std::string>();
@@ -74,13 +73,10 @@ class Reader {
 };
 
 std::string local_clock(std::int64_t unix_ms) {
-  GDateTime* raw = g_date_time_new_from_unix_local(unix_ms / 1000);
-  if (raw == nullptr) return "?";
-  gchar* text = g_date_time_format(raw, "%Y-%m-%d %H:%M:%S");
-  std::string result = text != nullptr ? text : "?";
-  g_free(text);
-  g_date_time_unref(raw);
-  return result;
+  const GDateTimePtr time(g_date_time_new_from_unix_local(unix_ms / 1000));
+  if (!time) return "?";
+  const GCharPtr text(g_date_time_format(time.get(), "%Y-%m-%d %H:%M:%S"));
+  return text ? std::string(text.get()) : std::string("?");
 }
 
 std::string duration(std::int64_t ms) {
@@ -98,26 +94,6 @@ std::string at_and_ago(std::int64_t unix_ms, std::int64_t now_unix_ms) {
 
 }  // namespace
 
-std::string_view phase_name(Phase phase) {
-  for (const auto& [value, name] : kPhaseNames) {
-    if (value == phase) return name;
-  }
-  return "unknown";
-}
-
-std::optional<Phase> phase_from_name(std::string_view name) {
-  for (const auto& [value, known] : kPhaseNames) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
-}
-
-void BoxStatus::enter(Phase next, std::int64_t now_unix_ms) {
-  if (next == phase && phase_since_unix_ms != 0) return;
-  phase = next;
-  phase_since_unix_ms = now_unix_ms;
-}
-
 void BoxStatus::api_error(std::string message, std::int64_t now_unix_ms) {
   last_api_error = std::move(message);
   last_api_error_unix_ms = now_unix_ms;
@@ -131,8 +107,15 @@ std::string to_json_text(const BoxStatus& status) {
       {"platform_kind", status.platform_kind},
       {"state", phase_name(status.phase)},
       {"state_since_unix_ms", status.phase_since_unix_ms},
+      {"label", status.label},
+      {"problem", status.problem},
+      {"retry_in_s", optional_json(status.retry_in_s)},
       {"server_host", status.server_host},
       {"restarts", status.restarts},
+      {"video_encoder", status.video_encoder},
+      {"audio_source", status.audio_source},
+      {"fallbacks", status.fallbacks},
+      {"pipeline_rebuilds", status.pipeline_rebuilds},
       {"fps_in", status.fps_in},
       {"fps_out", status.fps_out},
       {"frames_dropped", status.frames_dropped},
@@ -171,8 +154,15 @@ BoxStatus from_json_text(std::string_view text) {
   if (!phase) throw StatusFormatError("state: unknown state");
   status.phase = *phase;
   status.phase_since_unix_ms = read.get<std::int64_t>("state_since_unix_ms");
+  status.label = read.optional<std::string>("label").value_or("");
+  status.problem = read.optional<std::string>("problem").value_or("");
+  status.retry_in_s = read.optional<double>("retry_in_s");
   status.server_host = read.get<std::string>("server_host");
   status.restarts = read.get<int>("restarts");
+  status.video_encoder = read.optional<std::string>("video_encoder").value_or("");
+  status.audio_source = read.optional<std::string>("audio_source").value_or("");
+  status.fallbacks = read.optional<std::vector<std::string>>("fallbacks").value_or(std::vector<std::string>{});
+  status.pipeline_rebuilds = read.optional<int>("pipeline_rebuilds").value_or(0);
   status.fps_in = read.get<double>("fps_in");
   status.fps_out = read.get<double>("fps_out");
   status.frames_dropped = read.get<std::uint64_t>("frames_dropped");
@@ -200,8 +190,17 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
       << " (state of " << duration(now_unix_ms - status.updated_unix_ms) << " ago)\n";
   out << "state:      " << phase_name(status.phase) << " since " << at_and_ago(status.phase_since_unix_ms, now_unix_ms)
       << "\n";
+  if (!status.label.empty()) out << "screen:     " << status.label << "\n";
+  if (!status.problem.empty()) {
+    out << "problem:    " << status.problem;
+    if (status.retry_in_s) out << " (next attempt " << *status.retry_in_s << " s after it)";
+    out << "\n";
+  }
   out << "server:     " << (status.server_host.empty() ? "-" : status.server_host) << ", " << status.restarts
       << " restarts\n";
+  out << "pipeline:   " << (status.video_encoder.empty() ? "-" : status.video_encoder) << ", audio "
+      << (status.audio_source.empty() ? "-" : status.audio_source) << ", " << status.pipeline_rebuilds << " rebuilds\n";
+  for (const auto& fallback : status.fallbacks) out << "fallback:   " << fallback << "\n";
   out << "video:      " << status.fps_in << " fps in, " << status.fps_out << " fps out, " << status.frames_dropped
       << " frames dropped, " << status.frames_skipped << " still frames past the encoder, " << std::setprecision(0)
       << status.bitrate_kbps << " kbit/s sent\n"

@@ -2,29 +2,20 @@
 // What `agentcast status` shows about the running box. The main job fills it in and publishes
 // it; the status command reads it back. It holds only what is safe to show over SSH: the
 // server's host, never a URL with its key; API errors that were already scrubbed of the token.
+#include "live/phase.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace agentcast::status {
 
-// The go-live state machine's states, in the order a good start passes through them.
-enum class Phase {
-  starting,
-  fetching_key,          // retake: /agent/rtmp
-  starting_session,      // retake: /agent/stream/start
-  connecting,            // the pipeline runs, no byte has reached the server yet
-  confirming_live,       // retake: bytes flow, waiting for stream/status is_live
-  live,                  // on air
-  reconnecting,          // waiting before the next attempt
-  credentials_rejected,  // retake: 401, retrying once a minute
-  stopping,              // EOS and stream/stop
-};
-
-std::string_view phase_name(Phase phase);
-std::optional<Phase> phase_from_name(std::string_view name);
+using live::Phase;
+using live::phase_from_name;
+using live::phase_name;
 
 struct BoxStatus {
   int pid = 0;
@@ -34,8 +25,16 @@ struct BoxStatus {
 
   Phase phase = Phase::starting;
   std::int64_t phase_since_unix_ms = 0;
-  std::string server_host;  // host[:port] of the publishing URL
-  int restarts = 0;
+  std::string label;                 // what the status strip on the screen says
+  std::string problem;               // why the last go-live attempt ended (empty once live)
+  std::optional<double> retry_in_s;  // while waiting between attempts
+  std::string server_host;           // host[:port] of the publishing URL
+  int restarts = 0;                  // go-live attempts after the first
+
+  std::string video_encoder;
+  std::string audio_source;
+  std::vector<std::string> fallbacks;  // parts that failed and what replaced them
+  int pipeline_rebuilds = 0;           // of the production pipeline (scene, encoders)
 
   double fps_in = 0;   // frames pushed into the pipeline per second
   double fps_out = 0;  // frames leaving the encoder per second
@@ -60,8 +59,6 @@ struct BoxStatus {
 
   std::string log_file_problem;  // what is wrong with scene.log_file; empty while it is followed
 
-  // Moves to `next` and stamps the time when the phase actually changes.
-  void enter(Phase next, std::int64_t now_unix_ms);
   void api_error(std::string message, std::int64_t now_unix_ms);
 };
 

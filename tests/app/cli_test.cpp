@@ -51,3 +51,12 @@ TEST(Cli, MistakesAreUsageErrors) {
   STRCMP_EQUAL("unexpected argument for run: now", usage_error({"run", "now"}).c_str());
   CHECK(usage_error({"chat", "receive"}).starts_with("expected: agentcast chat send"));
 }
+
+TEST(Cli, StatusTakesJson) {
+  const auto command = parse_command_line({"status", "--json", "--config", "/tmp/x.json"});
+  CHECK(command.kind == Command::Kind::status);
+  CHECK(command.json_output);
+  CHECK_FALSE(parse_command_line({"status"}).json_output);
+  CHECK_THROWS(UsageError, parse_command_line({"run", "--json"}));
+  CHECK_THROWS(UsageError, parse_command_line({"status", "--json", "extra"}));
+}

@@ -11,6 +11,7 @@ Test control (no auth, loopback only):
                             "delay_ms": 0, "body": "..."}  next `count` calls to path get this
   POST /_control/comments  {"count": N, "author": "viewer"}  adds N viewer comments
   POST /_control/revoke    invalidates every access token (later calls get 401)
+  POST /_control/hold_live {"seconds": S}  stream/status says not live for the next S seconds
   POST /_control/skill     {"version": "2.1.0"}
   GET  /_control/log       every request so far: method, path, time, auth
   GET  /_control/state     keys issued, session, publishing key, live
@@ -54,6 +55,7 @@ class State:
         self.log = []
         self.skill_version = "2.0.0"
         self.started_at = None
+        self.live_held_until = 0.0  # stream/status says not live before this time (hold_live)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -184,6 +186,8 @@ class Handler(BaseHTTPRequestHandler):
             "tokenAddress": agent["token_address"], "tokenType": "meteora"}})
 
     def live(self):
+        if time.time() < self.state.live_held_until:
+            return False
         return (self.state.publishing_key is not None and self.state.publishing_key == self.state.started_key)
 
     def stream_status(self, agent, body):
@@ -279,6 +283,8 @@ class Handler(BaseHTTPRequestHandler):
                                                 "sender_username": data.get("author", "viewer"),
                                                 "text": data.get("text", "comment") + f" #{n}",
                                                 "timestamp": str(int(time.time() * 1000)), "type": "message"})
+            elif path == "/_control/hold_live":
+                self.state.live_held_until = time.time() + float(data["seconds"])
             elif path == "/_control/revoke":
                 self.state.agents = {}
             elif path == "/_control/skill":
@@ -291,7 +297,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, self.state.log)
             elif path == "/_control/state":
                 return self.send_json(200, {"keys_issued": self.state.keys_issued, "current_key": self.state.current_key,
-                                            "started_key": self.state.started_key, "live": self.live(),
+                                            "started_key": self.state.started_key, "live": self.live(), "live_held_until": self.state.live_held_until,
                                             "session": self.state.session_id})
             else:
                 return self.send_json(404, {"error": "no such control"})

@@ -5,6 +5,8 @@
 #include <CppUTest/TestHarness.h>
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 
 using namespace agentcast::testing;
@@ -120,4 +122,14 @@ TEST(CommandLine, ACaFileThatIsAFifoExitsTwoInsteadOfHanging) {
   LONGS_EQUAL(2, agentcast({"run", "--config", dir.file("ca.json")}));
   CHECK_TEXT(output.find("tls.ca_file: " + dir.file("ca.pem") + ": is a FIFO, not a regular file") != std::string::npos,
              output.c_str());
+}
+
+TEST(CommandLine, StatusJsonOfABoxThatIsNotRunningSaysSoAsJson) {
+  dir.write("agentcast.json", R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://127.0.0.1/live/k"},
+    "status": {"file": ")" + dir.file("nowhere/status.json") +
+                                  R"("}})");
+  LONGS_EQUAL(1, agentcast({"status", "--json", "--config", dir.file("agentcast.json")}));
+  const auto state = nlohmann::json::parse(output);
+  CHECK(state.at("running") == false);
+  STRCMP_CONTAINS("no status file", state.at("problem").get<std::string>().c_str());
 }

@@ -2,6 +2,7 @@
 // do to it: its log reader going away, SIGHUP, a second box on the same status file; and
 // the colours every viewer sees, checked in what reached the server and in the thumbnail.
 // Waits are on the status file the box publishes, never on its log wording.
+#include "support/box_process.hpp"
 #include "support/box_status_watch.hpp"
 #include "support/child_process.hpp"
 #include "support/ffprobe.hpp"
@@ -71,12 +72,7 @@ TEST_GROUP(Robustness) {
     CHECK_TEXT(wait.held, wait.describe().c_str());
     CHECK_TEXT(box.running(), "the box is gone");
   }
-  void stop_box(ChildProcess & box) {
-    box.signal(SIGTERM);
-    const auto code = box.wait_for_exit(6000);
-    CHECK_TEXT(code.has_value(), "still running 6 s after SIGTERM");
-    LONGS_EQUAL(0, *code);
-  }
+  void stop_box(ChildProcess & box) { stop_box_gracefully(box); }
   std::int64_t now_ms() const { return g_get_real_time() / 1000; }
 };
 

@@ -114,28 +114,43 @@ TEST(PipelinePlan, StreamLayoutHasTheNamedElementsAndNoKey) {
   const auto description = compose_description(tuned_config(), "x264enc", "voaacenc", DataFiles());
   contains(description, "appsrc name=scene_src is-live=true format=time");
   contains(description, "format=I420,width=1920,height=1080,framerate=25/1");
-  contains(description, "flvmux name=mux streamable=true");
-  contains(description, "rtmp2sink name=rtmp_sink");
+  contains(description, "appsink name=video_out");
+  contains(description, "appsink name=audio_out");
   contains(description, "jpegenc name=thumbnail_encoder");
   contains(description, "video/x-raw,width=640,height=360");
   contains(description, "queue name=thumbnail_queue leaky=downstream max-size-buffers=1");
   CHECK(description.find("location=") == std::string::npos);
   CHECK(description.find("${") == std::string::npos);
+  const auto output = compose_output_description(tuned_config(), DataFiles());
+  contains(output, "appsrc name=video_in is-live=true format=time");
+  contains(output, "flvmux name=mux streamable=true");
+  contains(output, "rtmp2sink name=rtmp_sink");
+  CHECK(output.find("location=") == std::string::npos);
 }
 
-TEST(PipelinePlan, ComposedDescriptionParsesWithRealElements) {
-  const auto description = compose_description(tuned_config(), "x264enc", "voaacenc", DataFiles());
+namespace {
+GstElementPtr parse_with_names(const std::string& description, std::initializer_list<const char*> names) {
   GError* raw_error = nullptr;
   GstElement* pipeline = gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &raw_error);
   GErrorPtr error(raw_error);
   CHECK_TEXT(error == nullptr, error ? error->message : "");
   GstElementPtr owned(pipeline);
-  for (const char* name : {"scene_src", "frames", "rtmp_sink", "thumbnail_encoder", "thumbnail_sink", "mux"}) {
+  for (const char* name : names) {
     GstElementPtr element(gst_bin_get_by_name(GST_BIN(pipeline), name));
     CHECK_TEXT(element != nullptr, name);
   }
+  return owned;
+}
+}  // namespace
+
+TEST(PipelinePlan, ComposedDescriptionParsesWithRealElements) {
+  const auto production = parse_with_names(compose_description(tuned_config(), "x264enc", "voaacenc", DataFiles()),
+                                           {"scene_src", "frames", "video_encoder", "video_out", "audio_source",
+                                            "audio_out", "thumbnail_queue", "thumbnail_encoder", "thumbnail_sink"});
+  const auto pipeline = parse_with_names(compose_output_description(tuned_config(), DataFiles()),
+                                         {"video_in", "audio_in", "mux", "rtmp_sink"});
   // Both mux pads exist before any data flows, so the FLV header announces audio and video.
-  GstElementPtr mux(gst_bin_get_by_name(GST_BIN(pipeline), "mux"));
+  GstElementPtr mux(gst_bin_get_by_name(GST_BIN(pipeline.get()), "mux"));
   std::set<std::string> templates;
   for (GList* pad = GST_ELEMENT(mux.get())->sinkpads; pad != nullptr; pad = pad->next) {
     GstObjectPtr<GstPadTemplate> templ(gst_pad_get_pad_template(GST_PAD(pad->data)));
@@ -180,4 +195,52 @@ TEST(PipelinePlan, AFragmentNextToTheConfigOverridesTheBuiltIn) {
   const DataFiles files(dir.path());
   const auto description = compose_description(tuned_config(), "x264enc", "voaacenc", files);
   contains(description, "x264enc name=video_encoder bitrate=2500 speed-preset=ultrafast");
+}
+
+namespace {
+
+// Every element is usable: what is chosen then depends only on the lists and the fallbacks.
+ElementProbe all_usable(std::string_view) { return {ElementProbe::Result::usable, {}}; }
+
+config::Config board_config(const std::string& board, const std::string& encoder, const std::string& audio) {
+  return config::parse(R"({"platform": {"kind": "rtmp"}, "board": {"name": ")" + board +
+                           R"("}, "video": {"encoder": ")" + encoder + R"("}, "audio": {"source": ")" + audio +
+                           R"("}})",
+                       "test.json");
+}
+
+}  // namespace
+
+TEST(PipelinePlan, AnEncoderThatFailedWhileStreamingIsPassedOverForTheNextOne) {
+  const auto config = board_config("rpi4", "auto", "silence");
+  const auto first = plan_pipeline(config, DataFiles(), generic_machine(), all_usable);
+  STRCMP_EQUAL("v4l2h264enc", first.video_encoder.element.c_str());
+  const auto second =
+      plan_pipeline(config, DataFiles(), generic_machine(), all_usable, Fallbacks{{"v4l2h264enc"}, false});
+  STRCMP_EQUAL("x264enc", second.video_encoder.element.c_str());
+  contains(second.video_encoder.reason, "fallback after v4l2h264enc failed while streaming");
+  contains(second.description, "x264enc name=video_encoder");
+  const auto third =
+      plan_pipeline(config, DataFiles(), generic_machine(), all_usable, Fallbacks{{"v4l2h264enc", "x264enc"}, false});
+  STRCMP_EQUAL("openh264enc", third.video_encoder.element.c_str());
+  CHECK_THROWS(EncoderError, plan_pipeline(config, DataFiles(), generic_machine(), all_usable,
+                                           Fallbacks{{"v4l2h264enc", "x264enc", "openh264enc"}, false}));
+}
+
+TEST(PipelinePlan, ANamedEncoderThatFailedFallsBackToTheBoardsList) {
+  const auto config = board_config("rpi4", "v4l2h264enc", "silence");
+  const auto plan =
+      plan_pipeline(config, DataFiles(), generic_machine(), all_usable, Fallbacks{{"v4l2h264enc"}, false});
+  STRCMP_EQUAL("x264enc", plan.video_encoder.element.c_str());
+}
+
+TEST(PipelinePlan, AFailedAudioSourceIsPlannedAsSilence) {
+  const auto config = board_config("generic", "auto", "alsa");
+  const auto alsa = plan_pipeline(config, DataFiles(), generic_machine(), all_usable);
+  STRCMP_EQUAL("alsa", alsa.audio_source.c_str());
+  contains(alsa.description, "alsasrc name=audio_source");
+  const auto silence = plan_pipeline(config, DataFiles(), generic_machine(), all_usable, Fallbacks{{}, true});
+  STRCMP_EQUAL("silence", silence.audio_source.c_str());
+  contains(silence.description, "audiotestsrc name=audio_source wave=silence");
+  CHECK(silence.description.find("alsasrc") == std::string::npos);
 }

@@ -1,5 +1,6 @@
 #include "scene/video_feed.hpp"
 
+#include "codec/repeat_meta.hpp"
 #include "support/loop_runner.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -27,7 +28,7 @@ GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
   std::lock_guard lock(received->mutex);
   received->pts.push_back(GST_BUFFER_PTS(buffer));
   received->memory.push_back(gst_buffer_peek_memory(buffer, 0));
-  received->repeat.push_back(GST_BUFFER_FLAG_IS_SET(buffer, scene::VideoFeed::kRepeatFlag));
+  received->repeat.push_back(codec::is_repeat(buffer));
   return GST_FLOW_OK;
 }
 
@@ -135,4 +136,40 @@ TEST(VideoFeed, MarksEveryPushOfAPictureButTheFirstAsARepeat) {
     const bool first_of_picture = i == 0 || i == switch_at;
     CHECK_TEXT(received.repeat[i] == !first_of_picture, ("frame " + std::to_string(i)).c_str());
   }
+}
+
+// An encoder that cannot keep up (here: 150 ms per frame): appsrc's leaky queue drops the
+// newest frames, the feed counts them, and a new picture that fell into a drop still reaches
+// the encoder marked as new, exactly once.
+TEST(VideoFeed, ASlowEncoderDropsFramesButNeverANewPicture) {
+  GstElementPtr pipeline(
+      gst_parse_launch("appsrc name=src is-live=true format=time max-buffers=2 leaky-type=upstream "
+                       "caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 "
+                       "! identity sleep-time=150000 ! appsink name=sink sync=false async=false emit-signals=true",
+                       nullptr));
+  GstElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+  GstElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
+  Received received;
+  g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received);
+  GstBuffer* second = gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr);
+  GstMemory* second_memory = gst_buffer_peek_memory(second, 0);
+  scene::VideoFeed feed(30);
+  feed.show(GstBufferPtr(gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr)));
+  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  gst_element_get_state(pipeline.get(), nullptr, nullptr, GST_SECOND);
+  GstObjectPtr<GstClock> clock(gst_element_get_clock(pipeline.get()));
+  feed.start(src.get(), clock.get(), gst_element_get_base_time(pipeline.get()));
+  testing::run_loop_for(500);
+  feed.show(GstBufferPtr(second));
+  testing::run_loop_for(1000);
+  feed.stop();
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+
+  CHECK(feed.frames_dropped() > 10);
+  std::lock_guard lock(received.mutex);
+  std::size_t new_of_second = 0;
+  for (std::size_t i = 0; i < received.memory.size(); ++i) {
+    if (received.memory[i] == second_memory && !received.repeat[i]) ++new_of_second;
+  }
+  LONGS_EQUAL(1, new_of_second);
 }

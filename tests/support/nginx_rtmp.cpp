@@ -2,7 +2,10 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace agentcast::testing {
 
@@ -45,7 +48,7 @@ NginxRtmp::NginxRtmp(const TempDir& dir, const std::string& hook_base) : dir_(di
                               "events { worker_connections 64; }\n"
                               "rtmp { server { listen 127.0.0.1:" +
                               std::to_string(rtmp_port_) +
-                              ";\n"
+                              "; ack_window 65536;\n"
                               "  application live { live on; record all; record_unique off; record_path " +
                               root + "/recordings; " + hooks +
                               "} } }\n"
@@ -74,10 +77,45 @@ void NginxRtmp::start() {
 
 void NginxRtmp::stop() {
   if (!process_) return;
+  resume();                   // a frozen nginx would not see the SIGTERM
   process_->signal(SIGTERM);  // nginx's fast shutdown: the master stops its workers
   if (!process_->wait_for_exit(5000)) process_->signal(SIGKILL);
   process_->wait_for_exit(2000);
   process_.reset();
+}
+
+namespace {
+
+// nginx's master and its workers.
+std::vector<pid_t> process_tree(pid_t master) {
+  std::vector<pid_t> pids{master};
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state = 0;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent == master) pids.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return pids;
+}
+
+}  // namespace
+
+void NginxRtmp::freeze() {
+  if (!process_) return;
+  for (const pid_t pid : process_tree(process_->pid())) ::kill(pid, SIGSTOP);
+}
+
+void NginxRtmp::resume() {
+  if (!process_) return;
+  for (const pid_t pid : process_tree(process_->pid())) ::kill(pid, SIGCONT);
 }
 
 std::string NginxRtmp::recording(const std::string& stream_key) const {

@@ -28,6 +28,10 @@ class NginxRtmp {
   // Stops the server (the RTMP connection drops) and starts it again on the same ports.
   void stop();
   void start();
+  // Freezes every nginx process (SIGSTOP): connections stay open, nothing is read or answered,
+  // the kernel buffers what is sent. resume() lets it go on (SIGCONT).
+  void freeze();
+  void resume();
 
  private:
   const TempDir& dir_;

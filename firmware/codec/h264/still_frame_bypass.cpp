@@ -2,9 +2,9 @@
 
 #include "codec/h264/bitstream.hpp"
 #include "codec/h264/skipped_picture.hpp"
+#include "codec/repeat_meta.hpp"
 #include "common/fault_barrier.hpp"
 #include "common/log.hpp"
-#include "scene/video_feed.hpp"
 
 #include <gst/video/video.h>
 
@@ -184,7 +184,7 @@ void StillFrameBypass::State::configure(GstCaps* caps) {
 
 GstPadProbeReturn StillFrameBypass::State::take_input(GstPad* pad, GstPadProbeInfo* info) {
   GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
-  const bool repeat = GST_BUFFER_FLAG_IS_SET(frame, scene::VideoFeed::kRepeatFlag);
+  const bool repeat = codec::is_repeat(frame);
   const GstClockTime pts = GST_BUFFER_PTS(frame);
   if (stream && keyframe_slot && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames) {
     // x264 counts only the frames it saw; when it missed some, it would place this keyframe late.
@@ -210,7 +210,7 @@ GstPadProbeReturn StillFrameBypass::State::skip(GstPadProbeInfo* info, GstBuffer
   GST_BUFFER_DTS(picture) = pts;  // no reordering: decoding order is display order
   GST_BUFFER_DURATION(picture) = GST_BUFFER_DURATION(frame);
   GST_BUFFER_FLAG_SET(picture, GST_BUFFER_FLAG_DELTA_UNIT);
-  gst_buffer_unref(frame);
+  GstBufferPtr(frame).reset();  // the probe passes `picture` on in its place
   renumbered = true;
   skipped.fetch_add(1, std::memory_order_relaxed);
   injecting = true;
@@ -268,7 +268,7 @@ GstPadProbeReturn StillFrameBypass::State::take_output(GstPadProbeInfo* info) {
     GstBuffer* renamed = wanted != picture.frame_num ? renumbered_copy(buffer, units) : nullptr;
     gst_buffer_unmap(buffer, &map);
     if (renamed != nullptr) {
-      gst_buffer_unref(buffer);
+      GstBufferPtr(buffer).reset();  // replaced by its renumbered copy
       GST_PAD_PROBE_INFO_DATA(info) = renamed;
     }
   } catch (const h264::SyntaxError& error) {

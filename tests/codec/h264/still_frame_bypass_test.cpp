@@ -1,5 +1,7 @@
 #include "codec/h264/still_frame_bypass.hpp"
 
+#include "codec/repeat_meta.hpp"
+
 #include "common/handles.hpp"
 #include "scene/video_feed.hpp"
 #include "support/child_process.hpp"
@@ -175,7 +177,7 @@ Encoded encode(bool bypass, const std::string& profile, const testing::TempDir& 
     GstBuffer* buffer = gst_buffer_new_memdup(picture.data(), picture.size());
     GST_BUFFER_PTS(buffer) = gst_util_uint64_scale_int(GST_SECOND, i, kFps);
     GST_BUFFER_DURATION(buffer) = GST_SECOND / kFps;
-    if (repeats_previous(i)) GST_BUFFER_FLAG_SET(buffer, scene::VideoFeed::kRepeatFlag);
+    if (repeats_previous(i)) codec::mark_repeat(buffer);
     LONGS_EQUAL(GST_FLOW_OK, gst_app_src_push_buffer(GST_APP_SRC(src.get()), buffer));
   }
   gst_app_src_end_of_stream(GST_APP_SRC(src.get()));

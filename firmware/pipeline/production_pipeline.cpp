@@ -1,0 +1,108 @@
+#include "pipeline/production_pipeline.hpp"
+
+#include "common/fault_barrier.hpp"
+#include "pipeline/async_close.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace agentcast::pipeline {
+
+GstElementPtr parse_pipeline(const std::string& description) {
+  GError* raw_error = nullptr;
+  GstElementPtr parsed(gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &raw_error));
+  if (raw_error != nullptr) {
+    GErrorPtr error(raw_error);
+    throw PipelineError(std::string("cannot build the pipeline: ") + error->message);
+  }
+  if (!parsed) throw PipelineError("cannot build the pipeline");
+  return parsed;
+}
+
+ProductionPipeline::ProductionPipeline(const std::string& description, Events events)
+    : pipeline_(parse_pipeline(description)), events_(std::move(events)) {
+  static constexpr std::array<const char*, 6> kNeeded{"scene_src",       "video_out",         "audio_out",
+                                                      "thumbnail_queue", "thumbnail_encoder", "thumbnail_sink"};
+  for (const char* name : kNeeded) {
+    if (!element(name)) {
+      throw PipelineError(std::string("the pipeline description has no element named ") + name);
+    }
+  }
+  if (const GstElementPtr encoder = element("video_encoder")) {
+    GstElementFactory* factory = gst_element_get_factory(encoder.get());
+    if (factory != nullptr && std::string_view(GST_OBJECT_NAME(factory)) == "x264enc") {
+      still_frames_ = std::make_unique<codec::h264::StillFrameBypass>(encoder.get());
+    }
+  }
+  GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
+  bus_watch_ = SourceId(gst_bus_add_watch(bus.get(), on_bus_message, this));
+}
+
+ProductionPipeline::~ProductionPipeline() { close({}); }
+
+void ProductionPipeline::close(std::function<void()> done) {
+  bus_watch_.reset();
+  if (!pipeline_) return;
+  // The bypass's probes hold the encoder's pads: it goes after the pipeline is down.
+  close_async(std::move(pipeline_), [bypass = std::shared_ptr<codec::h264::StillFrameBypass>(std::move(still_frames_)),
+                                     done = std::move(done)]() mutable {
+    bypass.reset();
+    if (done) done();
+  });
+}
+
+void ProductionPipeline::play() {
+  if (!pipeline_) return;
+  // A failure here is also posted as an ERROR on the bus, with its reason.
+  gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+}
+
+GstElementPtr ProductionPipeline::element(const char* name) const {
+  if (!pipeline_) return nullptr;
+  return GstElementPtr(gst_bin_get_by_name(GST_BIN(pipeline_.get()), name));
+}
+
+GstClockTime ProductionPipeline::base_time() const {
+  return pipeline_ ? gst_element_get_base_time(pipeline_.get()) : GST_CLOCK_TIME_NONE;
+}
+
+GstObjectPtr<GstClock> ProductionPipeline::clock() const {
+  return GstObjectPtr<GstClock>(pipeline_ ? gst_element_get_clock(pipeline_.get()) : nullptr);
+}
+
+gboolean ProductionPipeline::on_bus_message(GstBus* /*bus*/, GstMessage* message, gpointer self) {
+  fault::contain("the production pipeline's bus watch",
+                 [&] { static_cast<ProductionPipeline*>(self)->handle(message); });
+  return G_SOURCE_CONTINUE;
+}
+
+// The owner may destroy this pipeline from inside an event handler, so each handler is copied
+// onto the stack before it runs and nothing of `this` is touched afterwards.
+void ProductionPipeline::handle(GstMessage* message) {
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      const auto failed = events_.failed;
+      if (failed) failed(classify_error(message, pipeline_.get(), {}));
+      break;
+    }
+    case GST_MESSAGE_STATE_CHANGED: {
+      if (GST_MESSAGE_SRC(message) != GST_OBJECT(pipeline_.get())) break;
+      GstState old_state;
+      GstState new_state;
+      gst_message_parse_state_changed(message, &old_state, &new_state, nullptr);
+      if (new_state == GST_STATE_PLAYING && !playing_reported_) {
+        playing_reported_ = true;
+        const auto playing = events_.playing;
+        if (playing) playing();
+      }
+      break;
+    }
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace agentcast::pipeline

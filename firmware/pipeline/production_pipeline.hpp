@@ -1,0 +1,64 @@
+#pragma once
+// The production pipeline, built from a PipelinePlan's description: scene → encoder → the
+// video_out appsink, audio → AAC → audio_out, and the thumbnail branch. It runs from start to
+// stop, through network outages. It reports its bus on the main loop through Events; deciding
+// what to do about it is the supervisor's job.
+#include "codec/h264/still_frame_bypass.hpp"
+#include "common/handles.hpp"
+#include "pipeline/pipeline_fault.hpp"
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace agentcast::pipeline {
+
+class PipelineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses a gst-launch description into a pipeline. Throws PipelineError.
+GstElementPtr parse_pipeline(const std::string& description);
+
+class ProductionPipeline {
+ public:
+  struct Events {
+    std::function<void()> playing;                           // reached PLAYING
+    std::function<void(const PipelineFault& fault)> failed;  // an ERROR on the bus
+  };
+
+  // Throws PipelineError when the description does not parse or lacks a named element.
+  ProductionPipeline(const std::string& description, Events events);
+  ~ProductionPipeline();  // goes to NULL off the main loop
+  ProductionPipeline(const ProductionPipeline&) = delete;
+  ProductionPipeline& operator=(const ProductionPipeline&) = delete;
+
+  void play();
+  // Goes to NULL off the main loop; `done` runs on the main loop afterwards. The destructor
+  // does the same without telling anyone.
+  void close(std::function<void()> done);
+
+  GstElementPtr element(const char* name) const;  // null when there is no such element
+  GstClockTime base_time() const;
+  GstObjectPtr<GstClock> clock() const;
+
+  // Frames of a still picture sent as skipped pictures instead of through x264.
+  std::uint64_t frames_skipped() const { return still_frames_ ? still_frames_->pictures_skipped() : 0; }
+
+ private:
+  static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
+  void handle(GstMessage* message);
+
+  GstElementPtr pipeline_;
+  Events events_;
+  SourceId bus_watch_;
+  bool playing_reported_ = false;
+  std::unique_ptr<codec::h264::StillFrameBypass> still_frames_;  // x264 only
+};
+
+}  // namespace agentcast::pipeline

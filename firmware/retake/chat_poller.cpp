@@ -1,0 +1,85 @@
+#include "retake/chat_poller.hpp"
+
+#include "common/log.hpp"
+#include "common/untrusted_text.hpp"
+#include "retake/go_live_target.hpp"
+
+namespace agentcast::retake {
+namespace {
+
+constexpr int kCommentsPageLimit = 50;
+
+}  // namespace
+
+ChatPoller::ChatPoller(const config::Config& config, const Credentials& credentials, RetakeClient& client,
+                       live::GoLive& machine, live::Clock& clock, std::function<double()> unit_random,
+                       scene::ScreenState& screen, status::BoxStatus& status)
+    : credentials_(credentials),
+      client_(client),
+      machine_(machine),
+      clock_(clock),
+      screen_(screen),
+      status_(status),
+      cursor_(kCommentsPageLimit, credentials.user_db_id),
+      cadence_(config.chat.poll_active_s, config.chat.poll_quiet_s),
+      retries_(live::policy::kChat, std::move(unit_random)) {
+  machine_.subscribe([this](const live::LiveState& now, const live::LiveState& before) { on_change(now, before); });
+}
+
+void ChatPoller::on_change(const live::LiveState& now, const live::LiveState& before) {
+  const bool was_live = before.phase == live::Phase::live && before.attempt == now.attempt;
+  if (now.phase == live::Phase::live && !was_live) {
+    retries_.reset();
+    poll(now.attempt, std::nullopt);  // at once: viewers may already be talking
+  } else if (now.phase != live::Phase::live) {
+    next_poll_.reset();
+  }
+}
+
+void ChatPoller::schedule(std::uint64_t attempt, double delay_s) {
+  next_poll_ =
+      clock_.after(static_cast<std::int64_t>(delay_s * 1000), [this, attempt] { poll(attempt, std::nullopt); });
+}
+
+void ChatPoller::poll(std::uint64_t attempt, const std::optional<std::string>& before_id) {
+  client_.comments(
+      credentials_.user_db_id, kCommentsPageLimit, before_id,
+      [this, attempt](const ApiResult<std::vector<ChatComment>>& page) {
+        const auto& state = machine_.state();
+        if (state.attempt != attempt || state.phase != live::Phase::live) return;
+        const double now_s = static_cast<double>(clock_.now_ms()) / 1000.0;
+        ++status_.chat_polls;
+        if (!page.ok()) {
+          ++status_.chat_poll_errors;
+          log::warning("chat: ", page.error.message);
+          status_.api_error("chat: " + page.error.message, status::unix_now_ms());
+          const auto failure = failure_of(page.error);
+          if (failure == live::Failure::unauthorized) {
+            machine_.post(live::event::Failed{live::Step::chat, failure, page.error.message}, attempt);
+            return;
+          }
+          if (page.error.kind == ApiError::Kind::conflict) {
+            // No active session on the platform's side: announce it again, then go on.
+            client_.start_stream([](const ApiResult<StreamStart>&) {});
+          }
+          schedule(attempt,
+                   failure == live::Failure::transient ? retries_.next_delay_s() : cadence_.next_delay_s(now_s));
+          return;
+        }
+        retries_.reset();
+        const auto step = cursor_.accept(*page.value);
+        if (step.page_back_before) {
+          poll(attempt, step.page_back_before);
+          return;
+        }
+        for (const auto& comment : step.fresh) {
+          screen_.append_chat_line({sanitize_line(comment.author_name, 40), sanitize_line(comment.text, 300)});
+          ++status_.chat_shown;
+          log::debug("chat: shown comment ", sanitize_for_log(comment.id, 64));
+        }
+        if (!step.fresh.empty()) cadence_.comments_arrived(now_s);
+        schedule(attempt, cadence_.next_delay_s(now_s));
+      });
+}
+
+}  // namespace agentcast::retake

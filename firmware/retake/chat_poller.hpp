@@ -1,0 +1,41 @@
+#pragma once
+// retake.tv chat over REST while live: polls /agent/stream/comments at the active or quiet
+// cadence, pages back through bursts (exactly once, in order), and after a failed poll
+// backs off with the chat policy, capped so chat comes back within 10 s of the API being
+// healthy again. A 401 is sent to the go-live state machine; it decides.
+#include "chat/chat_cursor.hpp"
+#include "config/config.hpp"
+#include "live/go_live.hpp"
+#include "retake/credentials.hpp"
+#include "retake/retake_client.hpp"
+#include "scene/screen_state.hpp"
+#include "status/box_status.hpp"
+
+#include <memory>
+
+namespace agentcast::retake {
+
+class ChatPoller {
+ public:
+  ChatPoller(const config::Config& config, const Credentials& credentials, RetakeClient& client, live::GoLive& machine,
+             live::Clock& clock, std::function<double()> unit_random, scene::ScreenState& screen,
+             status::BoxStatus& status);
+
+ private:
+  void on_change(const live::LiveState& now, const live::LiveState& before);
+  void poll(std::uint64_t attempt, const std::optional<std::string>& before_id);
+  void schedule(std::uint64_t attempt, double delay_s);
+
+  const Credentials& credentials_;
+  RetakeClient& client_;
+  live::GoLive& machine_;
+  live::Clock& clock_;
+  scene::ScreenState& screen_;
+  status::BoxStatus& status_;
+  chat::ChatCursor cursor_;
+  chat::PollCadence cadence_;
+  live::Retries retries_;
+  std::unique_ptr<live::Alarm> next_poll_;
+};
+
+}  // namespace agentcast::retake

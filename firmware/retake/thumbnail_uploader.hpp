@@ -1,0 +1,43 @@
+#pragma once
+// retake.tv thumbnails while live: the first one at once, then every thumbnail.interval_s, and
+// early (not closer than thumbnail.min_gap_s) when the picture changed a lot. Failed uploads
+// back off with the thumbnail policy; a 401 goes to the go-live state machine.
+#include "config/config.hpp"
+#include "live/go_live.hpp"
+#include "pipeline/thumbnail_tap.hpp"
+#include "retake/retake_client.hpp"
+#include "scene/screen_state.hpp"
+#include "status/box_status.hpp"
+
+#include <memory>
+
+namespace agentcast::retake {
+
+class ThumbnailUploader {
+ public:
+  ThumbnailUploader(const config::Config& config, RetakeClient& client, live::GoLive& machine, live::Clock& clock,
+                    std::function<double()> unit_random, pipeline::ThumbnailTap& thumbnails,
+                    const scene::ScreenState& screen, status::BoxStatus& status);
+
+ private:
+  void on_change(const live::LiveState& now, const live::LiveState& before);
+  void upload(std::uint64_t attempt, const char* why);
+  void check_change(std::uint64_t attempt);
+  void schedule_periodic(std::uint64_t attempt);
+
+  const config::Config& config_;
+  RetakeClient& client_;
+  live::GoLive& machine_;
+  live::Clock& clock_;
+  pipeline::ThumbnailTap& thumbnails_;
+  const scene::ScreenState& screen_;
+  status::BoxStatus& status_;
+  live::Retries retries_;
+  std::uint64_t lines_at_last_ = 0;
+  std::int64_t last_upload_ms_ = 0;
+  std::unique_ptr<live::Alarm> periodic_;
+  std::unique_ptr<live::Alarm> retry_;
+  std::unique_ptr<live::Alarm> change_check_;
+};
+
+}  // namespace agentcast::retake
