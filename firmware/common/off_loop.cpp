@@ -2,6 +2,7 @@
 
 #include "common/fault_barrier.hpp"
 #include "common/handles.hpp"
+#include "common/user_data.hpp"
 
 #include <gio/gio.h>
 
@@ -18,7 +19,6 @@ struct Job {
 }  // namespace
 
 void run_off_loop(std::function<void()> work, std::function<void()> done) {
-  auto job = std::make_unique<Job>(Job{std::move(work), std::move(done)});
   GObjectPtr<GTask> task(g_task_new(
       nullptr, nullptr,
       [](GObject*, GAsyncResult* result, gpointer) {
@@ -26,7 +26,7 @@ void run_off_loop(std::function<void()> work, std::function<void()> done) {
         if (finished->done) fault::contain("work done off the loop", finished->done);
       },
       nullptr));
-  g_task_set_task_data(task.get(), job.release(), [](gpointer data) { delete static_cast<Job*>(data); });
+  g_task_set_task_data(task.get(), to_user_data(Job{std::move(work), std::move(done)}), destroy_user_data<Job>);
   g_task_run_in_thread(task.get(), [](GTask* running, gpointer, gpointer data, GCancellable*) {
     fault::contain("work off the loop", static_cast<Job*>(data)->work);
     g_task_return_boolean(running, TRUE);

@@ -2,6 +2,7 @@
 // A GLib timeout on the default main context that owns its callback and is removed when the
 // Timer is stopped or destroyed, so no callback outlives the object it calls into.
 #include "common/fault_barrier.hpp"
+#include "common/user_data.hpp"
 
 #include <glib.h>
 
@@ -37,9 +38,8 @@ class Timer {
   void start(guint ms, std::function<void()> work, bool repeat) {
     stop();
     // The source owns the closure and frees it through the destroy notify.
-    auto* closure = new Closure{this, std::move(work), repeat};
-    id_ = g_timeout_add_full(G_PRIORITY_DEFAULT, ms, &Timer::fire, closure,
-                             [](gpointer data) { delete static_cast<Closure*>(data); });
+    id_ = g_timeout_add_full(G_PRIORITY_DEFAULT, ms, &Timer::fire, to_user_data(Closure{this, std::move(work), repeat}),
+                             destroy_user_data<Closure>);
   }
 
   static gboolean fire(gpointer data) {

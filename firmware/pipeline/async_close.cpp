@@ -1,6 +1,7 @@
 #include "pipeline/async_close.hpp"
 
 #include "common/fault_barrier.hpp"
+#include "common/user_data.hpp"
 
 #include <gio/gio.h>
 
@@ -15,7 +16,7 @@ void to_null(GTask* task, gpointer /*source*/, gpointer pipeline, GCancellable* 
 }
 
 void finished(GObject* /*source*/, GAsyncResult* /*result*/, gpointer data) {
-  const std::unique_ptr<std::function<void()>> done(static_cast<std::function<void()>*>(data));
+  const auto done = take_user_data<std::function<void()>>(data);
   if (*done) fault::contain("a pipeline closed", *done);
 }
 
@@ -26,8 +27,7 @@ void close_async(GstElementPtr pipeline, std::function<void()> done) {
     if (done) done();
     return;
   }
-  auto holder = std::make_unique<std::function<void()>>(std::move(done));
-  GObjectPtr<GTask> task(g_task_new(nullptr, nullptr, finished, holder.release()));
+  GObjectPtr<GTask> task(g_task_new(nullptr, nullptr, finished, to_user_data(std::move(done))));
   // The task owns the pipeline's last reference and drops it after the state change.
   g_task_set_task_data(task.get(), pipeline.release(), gst_object_unref);
   g_task_run_in_thread(task.get(), to_null);

@@ -2,6 +2,7 @@
 
 #include "common/fault_barrier.hpp"
 #include "common/main_thread.hpp"
+#include "common/user_data.hpp"
 
 #include <gst/app/gstappsrc.h>
 
@@ -55,6 +56,8 @@ struct EncodedRelay::Shared {
   bool cache_valid = false;
   bool keyframe_seen = false;
   std::function<void()> first_keyframe;
+  std::function<void()> drained;
+  int sinks_at_eos = 0;
   std::optional<Output> output;
   std::atomic<std::uint64_t> video_frames{0};
   std::atomic<std::uint64_t> relayed{0};
@@ -143,17 +146,33 @@ GstFlowReturn EncodedRelay::on_audio(GstAppSink* sink, gpointer data) {
   return GST_FLOW_OK;
 }
 
-void EncodedRelay::attach(GstElement* video_sink, GstElement* audio_sink, std::function<void()> first_keyframe) {
+void EncodedRelay::on_eos(GstAppSink* /*sink*/, gpointer data) {
+  fault::contain("the encoded relay's end of stream", [&] {
+    auto& shared = **static_cast<std::shared_ptr<Shared>*>(data);
+    std::function<void()> drained;
+    {
+      std::lock_guard lock(shared.mutex);
+      if (++shared.sinks_at_eos == 2) drained = shared.drained;
+    }
+    if (drained) post_to_main_loop(drained);
+  });
+}
+
+void EncodedRelay::attach(GstElement* video_sink, GstElement* audio_sink, std::function<void()> first_keyframe,
+                          std::function<void()> drained) {
   detach();
   {
     std::lock_guard lock(shared_->mutex);
     shared_->first_keyframe = std::move(first_keyframe);
+    shared_->drained = std::move(drained);
+    shared_->sinks_at_eos = 0;
   }
   const auto connect_sink = [this](GstElement* sink, GstFlowReturn (*on_sample)(GstAppSink*, gpointer)) {
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample = on_sample;
-    gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, new std::shared_ptr<Shared>(shared_),
-                               [](gpointer data) { delete static_cast<std::shared_ptr<Shared>*>(data); });
+    callbacks.eos = on_eos;
+    gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, to_user_data(shared_),
+                               destroy_user_data<std::shared_ptr<Shared>>);
     return GstElementPtr(GST_ELEMENT(gst_object_ref(sink)));
   };
   video_sink_ = connect_sink(video_sink, on_video);
@@ -172,6 +191,7 @@ void EncodedRelay::detach() {
   shared_->cache_valid = false;
   shared_->keyframe_seen = false;
   shared_->first_keyframe = nullptr;
+  shared_->drained = nullptr;
 }
 
 bool EncodedRelay::has_keyframe() const {

@@ -27,8 +27,10 @@ class EncodedRelay {
   EncodedRelay& operator=(const EncodedRelay&) = delete;
 
   // Takes the samples of a freshly built production pipeline; `first_keyframe` runs on the
-  // main loop when the first keyframe arrived (a connection can start from then on).
-  void attach(GstElement* video_sink, GstElement* audio_sink, std::function<void()> first_keyframe);
+  // main loop when the first keyframe arrived (a connection can start from then on), `drained`
+  // when both appsinks got EOS, every sample before it relayed.
+  void attach(GstElement* video_sink, GstElement* audio_sink, std::function<void()> first_keyframe,
+              std::function<void()> drained);
   void detach();  // before the production pipeline goes away; forgets the cache
   bool has_keyframe() const;
 
@@ -46,6 +48,7 @@ class EncodedRelay {
   struct Shared;
   static GstFlowReturn on_video(GstAppSink* sink, gpointer data);
   static GstFlowReturn on_audio(GstAppSink* sink, gpointer data);
+  static void on_eos(GstAppSink* sink, gpointer data);
 
   std::shared_ptr<Shared> shared_;
   GstElementPtr video_sink_;

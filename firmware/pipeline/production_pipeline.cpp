@@ -57,6 +57,10 @@ void ProductionPipeline::play() {
   gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
 }
 
+void ProductionPipeline::finish() {
+  if (pipeline_) gst_element_send_event(pipeline_.get(), gst_event_new_eos());
+}
+
 GstElementPtr ProductionPipeline::element(const char* name) const {
   if (!pipeline_) return nullptr;
   return GstElementPtr(gst_bin_get_by_name(GST_BIN(pipeline_.get()), name));

@@ -39,6 +39,8 @@ class ProductionPipeline {
   ProductionPipeline& operator=(const ProductionPipeline&) = delete;
 
   void play();
+  // Sends EOS from every source: the encoders drain into the appsinks.
+  void finish();
   // Goes to NULL off the main loop; `done` runs on the main loop afterwards. The destructor
   // does the same without telling anyone.
   void close(std::function<void()> done);

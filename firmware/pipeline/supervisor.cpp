@@ -55,9 +55,15 @@ void Supervisor::build_production() {
   }
   thumbnails_.attach(production_->element("thumbnail_queue").get(), production_->element("thumbnail_encoder").get(),
                      production_->element("thumbnail_sink").get());
-  relay_.attach(production_->element("video_out").get(), production_->element("audio_out").get(), [this] {
-    if (connect_pending_ && !closing_) start_output();
-  });
+  relay_.attach(
+      production_->element("video_out").get(), production_->element("audio_out").get(),
+      [this] {
+        if (connect_pending_ && !closing_) start_output();
+      },
+      [this] {
+        // At close: the encoders are drained and every picture relayed; now end the stream.
+        if (closing_ && output_) output_->finish();
+      });
   production_->play();
 }
 
@@ -240,9 +246,11 @@ void Supervisor::close() {
   connect_pending_ = false;
   rebuild_timer_.stop();
   watch_timer_.stop();
-  if (output_ && publishing_) {
-    relay_.disconnect();
-    output_->finish();
+  if (output_ && publishing_ && production_) {
+    // Every picture made so far reaches the server: the scene stops, the production pipeline
+    // drains through the relay, then EOS goes into the output (see the relay's `drained`).
+    if (events_.scene_gone) events_.scene_gone();
+    production_->finish();
     eos_timer_.once(options_.eos_timeout_ms, [this] {
       log::warning("end of stream did not reach the server within ", options_.eos_timeout_ms, " ms");
       finish_close();

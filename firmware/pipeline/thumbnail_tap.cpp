@@ -4,6 +4,7 @@
 #include "common/fault_barrier.hpp"
 #include "common/main_thread.hpp"
 #include "common/timer.hpp"
+#include "common/user_data.hpp"
 
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
@@ -117,17 +118,15 @@ void ThumbnailTap::take_sample(GstElement* sink, const std::shared_ptr<Gate>& ga
 void ThumbnailTap::attach(GstElement* gate, GstElement* encoder, GstElement* sink) {
   detach();
   gate_pad_.reset(gst_element_get_static_pad(gate, "sink"));
-  gate_probe_ =
-      gst_pad_add_probe(gate_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, new std::shared_ptr<Gate>(gate_),
-                        [](gpointer data) { delete static_cast<std::shared_ptr<Gate>*>(data); });
+  gate_probe_ = gst_pad_add_probe(gate_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, to_user_data(gate_),
+                                  destroy_user_data<std::shared_ptr<Gate>>);
   encoder_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
   colour_probe_ =
       gst_pad_add_probe(encoder_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame_to_encode, nullptr, nullptr);
   sink_.reset(GST_ELEMENT(gst_object_ref(sink)));
   g_object_set(sink, "emit-signals", TRUE, nullptr);
-  sample_handler_ = g_signal_connect_data(
-      sink, "new-sample", G_CALLBACK(on_sample), new std::shared_ptr<Gate>(gate_),
-      [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<Gate>*>(data); }, GConnectFlags{});
+  sample_handler_ = g_signal_connect_data(sink, "new-sample", G_CALLBACK(on_sample), to_user_data(gate_),
+                                          destroy_closure_data<std::shared_ptr<Gate>>, GConnectFlags{});
   // A request made while no pipeline was attached is served by the new one.
   if (!waiting_->callbacks.empty()) gate_->frames_wanted = 1;
 }

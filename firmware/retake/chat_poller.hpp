@@ -3,9 +3,9 @@
 // cadence, pages back through bursts (exactly once, in order), and after a failed poll
 // backs off with the chat policy, capped so chat comes back within 10 s of the API being
 // healthy again. A 401 is sent to the go-live state machine; it decides.
-#include "chat/chat_cursor.hpp"
 #include "config/config.hpp"
 #include "live/go_live.hpp"
+#include "retake/chat_cursor.hpp"
 #include "retake/credentials.hpp"
 #include "retake/retake_client.hpp"
 #include "scene/screen_state.hpp"
@@ -32,8 +32,8 @@ class ChatPoller {
   live::Clock& clock_;
   scene::ScreenState& screen_;
   status::BoxStatus& status_;
-  chat::ChatCursor cursor_;
-  chat::PollCadence cadence_;
+  retake::ChatCursor cursor_;
+  retake::PollCadence cadence_;
   live::Retries retries_;
   std::unique_ptr<live::Alarm> next_poll_;
 };

@@ -3,6 +3,7 @@
 #include "codec/repeat_meta.hpp"
 #include "common/fault_barrier.hpp"
 #include "common/log.hpp"
+#include "common/user_data.hpp"
 
 #include <gst/app/gstappsrc.h>
 
@@ -58,8 +59,6 @@ gboolean VideoFeed::on_tick(GstClock* /*clock*/, GstClockTime time, GstClockID /
   return TRUE;
 }
 
-void VideoFeed::release_shared(gpointer data) { delete static_cast<std::shared_ptr<Shared>*>(data); }
-
 VideoFeed::VideoFeed(int fps) : shared_(std::make_shared<Shared>()) {
   shared_->duration = gst_util_uint64_scale_int(GST_SECOND, 1, fps);
 }
@@ -91,7 +90,7 @@ void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_tim
   // The benchmark maps frames of a recording back to the moment they entered the pipeline.
   log::debug("video feed: first frame due at clock time ", first / GST_USECOND, " us");
   // The clock thread keeps its own reference to the shared state until the id is freed.
-  gst_clock_id_wait_async(tick_, on_tick, new std::shared_ptr<Shared>(shared_), release_shared);
+  gst_clock_id_wait_async(tick_, on_tick, to_user_data(shared_), destroy_user_data<std::shared_ptr<Shared>>);
 }
 
 void VideoFeed::stop() {

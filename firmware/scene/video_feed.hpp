@@ -37,7 +37,6 @@ class VideoFeed {
  private:
   struct Shared;
   static gboolean on_tick(GstClock* clock, GstClockTime time, GstClockID id, gpointer data);
-  static void release_shared(gpointer data);
 
   std::shared_ptr<Shared> shared_;
   GstClockID tick_ = nullptr;

@@ -4,6 +4,7 @@
 #include "common/handles.hpp"
 #include "common/log.hpp"
 #include "common/untrusted_text.hpp"
+#include "common/user_data.hpp"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -77,11 +78,11 @@ struct StatusFile::Writer {
     pending.reset();
     GBytesPtr bytes(g_bytes_new(text.data(), text.size()));  // a copy: the write outlives `text`
     g_file_replace_contents_bytes_async(file.get(), bytes.get(), nullptr, FALSE, G_FILE_CREATE_NONE, cancellable.get(),
-                                        on_written, new std::shared_ptr<Writer>(self));
+                                        on_written, to_user_data(self));
   }
 
   static void on_written(GObject* source, GAsyncResult* result, gpointer data) {
-    const std::unique_ptr<std::shared_ptr<Writer>> holder(static_cast<std::shared_ptr<Writer>*>(data));
+    const auto holder = take_user_data<std::shared_ptr<Writer>>(data);
     fault::contain("the status file writer", [&] { (*holder)->written(source, result, *holder); });
   }
 

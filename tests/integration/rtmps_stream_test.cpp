@@ -16,6 +16,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 using namespace agentcast::testing;
@@ -49,19 +50,6 @@ class LogWriter {
 
 std::string random_key() { return "sk_test_" + std::to_string(g_random_int()) + std::to_string(g_random_int()); }
 
-bool wait_for_text(const TempDir& dir, const std::string& file, const std::string& text,
-                   std::chrono::milliseconds timeout, std::size_t occurrences = 1) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::string content = dir.read(file);
-    std::size_t found = 0;
-    for (auto pos = content.find(text); pos != std::string::npos; pos = content.find(text, pos + 1)) ++found;
-    if (found >= occurrences) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
-
 }  // namespace
 
 TEST_GROUP(RtmpsStream) {
@@ -87,6 +75,14 @@ TEST_GROUP(RtmpsStream) {
   std::unique_ptr<ChildProcess> start_box() { return agentcast::testing::start_box(dir); }
   void stop_box(ChildProcess & box) { stop_box_gracefully(box); }
 
+  StatusWait wait_until(const std::function<bool(const nlohmann::json&)>& holds, std::chrono::milliseconds timeout) {
+    return wait_for_box_status(dir.file("status.json"), holds, timeout);
+  }
+  void wait_until_live(std::chrono::milliseconds timeout) {
+    const auto live = wait_until([](const nlohmann::json& s) { return s.value("state", "") == "live"; }, timeout);
+    CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());
+  }
+
   void check_key_never_logged() {
     const std::string log = dir.read("agentcast.log");
     CHECK_TEXT(log.find(key) == std::string::npos, "the stream key appears in the log");
@@ -97,12 +93,12 @@ TEST(RtmpsStream, PublishesThePlatformFormatOverRtmpsWithTheConfiguredCa) {
   write_config("rtmps://127.0.0.1:" + std::to_string(server->rtmps_port()) + "/live/" + key, server->certificate());
   LogWriter writer(dir.file("stream.log"));
   auto box = start_box();
-  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to rtmps://127.0.0.1", 15s),
-             dir.read("agentcast.log").c_str());
+  wait_until_live(15s);
 
-  std::this_thread::sleep_for(7s);
+  std::this_thread::sleep_for(7s);  // the first half of a 15 s recording
   box->signal(SIGUSR1);
-  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "thumbnail written", 5s), dir.read("agentcast.log").c_str());
+  const auto thumbnail = wait_until([](const nlohmann::json& s) { return !s["last_thumbnail_unix_ms"].is_null(); }, 5s);
+  CHECK_TEXT(thumbnail.held, thumbnail.describe().c_str());
   std::this_thread::sleep_for(8s);
   stop_box(*box);
   check_key_never_logged();
@@ -192,8 +188,9 @@ TEST(RtmpsStream, AWrongCaFailsToConnectWithAClearError) {
   make_self_signed_certificate(dir.file("other-ca.pem"), dir.file("other-ca.key"), "some-other-ca");
   write_config("rtmps://127.0.0.1:" + std::to_string(server->rtmps_port()) + "/live/" + key, dir.file("other-ca.pem"));
   auto box = start_box();
-  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "stream failed", 10s), dir.read("agentcast.log").c_str());
-  std::this_thread::sleep_for(2s);
+  const auto refused = wait_until([](const nlohmann::json& s) { return s["restarts"].get<int>() >= 1; }, 15s);
+  CHECK_TEXT(refused.held, (refused.describe() + "\n" + dir.read("agentcast.log")).c_str());
+  CHECK_TEXT(refused.last->at("state") != "live", refused.describe().c_str());
   stop_box(*box);
   const std::string log = dir.read("agentcast.log");
   CHECK_TEXT(log.find("certificate") != std::string::npos && log.find("tls.ca_file") != std::string::npos, log.c_str());
@@ -205,13 +202,15 @@ TEST(RtmpsStream, AWrongCaFailsToConnectWithAClearError) {
 TEST(RtmpsStream, ComesBackByItselfWhenTheServerReturns) {
   write_config("rtmp://127.0.0.1:" + std::to_string(server->rtmp_port()) + "/live/" + key, server->certificate());
   auto box = start_box();
-  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to", 15s), dir.read("agentcast.log").c_str());
-  std::this_thread::sleep_for(2s);
+  wait_until_live(15s);
   server->stop();
-  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "stream failed", 15s), dir.read("agentcast.log").c_str());
-  std::this_thread::sleep_for(2s);
+  const auto down = wait_until([](const nlohmann::json& s) { return s["state"] != "live"; }, 15s);
+  CHECK_TEXT(down.held, down.describe().c_str());
+  std::this_thread::sleep_for(2s);  // the outage
   server->start();
-  CHECK_TEXT(wait_for_text(dir, "agentcast.log", "streaming to", 10s, 2), dir.read("agentcast.log").c_str());
+  const auto back =
+      wait_until([](const nlohmann::json& s) { return s["state"] == "live" && s["restarts"].get<int>() >= 1; }, 10s);
+  CHECK_TEXT(back.held, (back.describe() + "\n" + dir.read("agentcast.log")).c_str());
   stop_box(*box);
   check_key_never_logged();
 }

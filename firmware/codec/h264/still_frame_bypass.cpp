@@ -5,6 +5,7 @@
 #include "codec/repeat_meta.hpp"
 #include "common/fault_barrier.hpp"
 #include "common/log.hpp"
+#include "common/user_data.hpp"
 
 #include <gst/video/video.h>
 
@@ -308,11 +309,11 @@ StillFrameBypass::StillFrameBypass(GstElement* encoder) : state_(std::make_share
   state_->output.reset(GST_PAD(gst_object_ref(output_pad_.get())));
   // Each probe keeps the state alive until GStreamer drops it, so a streaming thread that is
   // still inside a callback never sees it freed.
-  input_probe_ = gst_pad_add_probe(input_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_input,
-                                   new std::shared_ptr<State>(state_), release_state);
+  input_probe_ = gst_pad_add_probe(input_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_input, to_user_data(state_),
+                                   destroy_user_data<std::shared_ptr<State>>);
   output_probe_ = gst_pad_add_probe(
       output_pad_.get(), static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      on_output, new std::shared_ptr<State>(state_), release_state);
+      on_output, to_user_data(state_), destroy_user_data<std::shared_ptr<State>>);
 }
 
 StillFrameBypass::~StillFrameBypass() {
@@ -335,7 +336,5 @@ GstPadProbeReturn StillFrameBypass::on_output(GstPad* /*pad*/, GstPadProbeInfo* 
                  [&] { result = (*static_cast<std::shared_ptr<State>*>(data))->take_output(info); });
   return result;
 }
-
-void StillFrameBypass::release_state(gpointer data) { delete static_cast<std::shared_ptr<State>*>(data); }
 
 }  // namespace agentcast::codec::h264

@@ -38,7 +38,6 @@ class StillFrameBypass {
   struct State;
   static GstPadProbeReturn on_input(GstPad* pad, GstPadProbeInfo* info, gpointer data);
   static GstPadProbeReturn on_output(GstPad* pad, GstPadProbeInfo* info, gpointer data);
-  static void release_state(gpointer data);
 
   std::shared_ptr<State> state_;
   GstObjectPtr<GstPad> input_pad_;

@@ -1,8 +1,8 @@
-#include "chat/chat_cursor.hpp"
+#include "retake/chat_cursor.hpp"
 
 #include <algorithm>
 
-namespace agentcast::chat {
+namespace agentcast::retake {
 namespace {
 
 constexpr std::size_t kRememberedIds = 4096;
@@ -84,4 +84,4 @@ ChatCursor::Step ChatCursor::release_pending() {
   return step;
 }
 
-}  // namespace agentcast::chat
+}  // namespace agentcast::retake

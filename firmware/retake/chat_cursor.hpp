@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace agentcast::chat {
+namespace agentcast::retake {
 
 class ChatCursor {
  public:
@@ -62,4 +62,4 @@ class PollCadence {
   std::optional<double> last_arrival_s_;
 };
 
-}  // namespace agentcast::chat
+}  // namespace agentcast::retake

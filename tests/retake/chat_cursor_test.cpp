@@ -1,13 +1,13 @@
-#include "chat/chat_cursor.hpp"
+#include "retake/chat_cursor.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 #include <string>
 #include <vector>
 
-using agentcast::chat::ChatCursor;
-using agentcast::chat::PollCadence;
 using agentcast::retake::ChatComment;
+using agentcast::retake::ChatCursor;
+using agentcast::retake::PollCadence;
 
 namespace {
 
