@@ -11,7 +11,7 @@ constexpr int kCommentsPageLimit = 50;
 
 }  // namespace
 
-ChatPoller::ChatPoller(const config::Config& config, const Credentials& credentials, RetakeClient& client,
+ChatPoller::ChatPoller(const config::Config& config, const Credentials& credentials, StreamApi& client,
                        live::GoLive& machine, live::Clock& clock, std::function<double()> unit_random,
                        scene::ScreenState& screen, status::BoxStatus& status)
     : credentials_(credentials),

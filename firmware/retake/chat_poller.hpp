@@ -17,7 +17,7 @@ namespace agentcast::retake {
 
 class ChatPoller {
  public:
-  ChatPoller(const config::Config& config, const Credentials& credentials, RetakeClient& client, live::GoLive& machine,
+  ChatPoller(const config::Config& config, const Credentials& credentials, StreamApi& client, live::GoLive& machine,
              live::Clock& clock, std::function<double()> unit_random, scene::ScreenState& screen,
              status::BoxStatus& status);
 
@@ -27,7 +27,7 @@ class ChatPoller {
   void schedule(std::uint64_t attempt, double delay_s);
 
   const Credentials& credentials_;
-  RetakeClient& client_;
+  StreamApi& client_;
   live::GoLive& machine_;
   live::Clock& clock_;
   scene::ScreenState& screen_;

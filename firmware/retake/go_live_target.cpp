@@ -37,7 +37,7 @@ live::Failure failure_of(const ApiError& error) {
   return live::Failure::transient;
 }
 
-GoLiveTarget::GoLiveTarget(const config::Config& config, Credentials& credentials, RetakeClient& client,
+GoLiveTarget::GoLiveTarget(const config::Config& config, Credentials& credentials, StreamApi& client,
                            live::GoLive& machine, live::Clock& clock, status::BoxStatus& status)
     : config_(config), credentials_(credentials), client_(client), machine_(machine), clock_(clock), status_(status) {
   machine_.subscribe([this](const live::LiveState& now, const live::LiveState& before) { on_change(now, before); });

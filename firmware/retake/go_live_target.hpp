@@ -21,7 +21,7 @@ live::Failure failure_of(const ApiError& error);
 
 class GoLiveTarget : public live::PublishTarget {
  public:
-  GoLiveTarget(const config::Config& config, Credentials& credentials, RetakeClient& client, live::GoLive& machine,
+  GoLiveTarget(const config::Config& config, Credentials& credentials, StreamApi& client, live::GoLive& machine,
                live::Clock& clock, status::BoxStatus& status);
 
   std::string location() const override { return location_; }
@@ -39,7 +39,7 @@ class GoLiveTarget : public live::PublishTarget {
 
   const config::Config& config_;
   Credentials& credentials_;
-  RetakeClient& client_;
+  StreamApi& client_;
   live::GoLive& machine_;
   live::Clock& clock_;
   status::BoxStatus& status_;

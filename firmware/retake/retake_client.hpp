@@ -28,26 +28,42 @@ struct ApiResult {
 
 struct Sent {};  // chat/send's answer carries nothing we use
 
-class RetakeClient {
+// The calls a streaming box makes, as the adapters (go-live target, chat poller, thumbnail
+// uploader) see them: RetakeClient over HTTP, or a fake in the unit tests. Every answer comes
+// later, on the main loop.
+class StreamApi {
  public:
   template <typename T>
   using Done = std::function<void(const ApiResult<T>&)>;
 
+  virtual ~StreamApi() = default;
+  virtual void fetch_rtmp(Done<RtmpEndpoint> done) = 0;
+  virtual void start_stream(Done<StreamStart> done) = 0;
+  virtual void stream_status(Done<StreamStatus> done) = 0;
+  virtual void update_thumbnail(std::string jpeg, Done<ThumbnailResult> done) = 0;
+  virtual void stop_stream(Done<StopResult> done) = 0;
+  virtual void comments(const std::string& user_db_id, int limit, const std::optional<std::string>& before_id,
+                        Done<std::vector<ChatComment>> done) = 0;
+  virtual void skill_version(Done<std::string> done) = 0;
+};
+
+class RetakeClient : public StreamApi {
+ public:
   RetakeClient(net::HttpClient& http, std::string api_base, std::string skill_url);
 
   void set_access_token(std::string token) { token_ = std::move(token); }
 
   void register_agent(const std::string& name, const std::string& description, const std::string& image_url,
                       const std::string& wallet, Done<RegisterResult> done);
-  void fetch_rtmp(Done<RtmpEndpoint> done);
-  void start_stream(Done<StreamStart> done);
-  void stream_status(Done<StreamStatus> done);
-  void update_thumbnail(std::string jpeg, Done<ThumbnailResult> done);
-  void stop_stream(Done<StopResult> done);
+  void fetch_rtmp(Done<RtmpEndpoint> done) override;
+  void start_stream(Done<StreamStart> done) override;
+  void stream_status(Done<StreamStatus> done) override;
+  void update_thumbnail(std::string jpeg, Done<ThumbnailResult> done) override;
+  void stop_stream(Done<StopResult> done) override;
   void send_chat(const std::string& text, const std::string& destination_user_id, Done<Sent> done);
   void comments(const std::string& user_db_id, int limit, const std::optional<std::string>& before_id,
-                Done<std::vector<ChatComment>> done);
-  void skill_version(Done<std::string> done);
+                Done<std::vector<ChatComment>> done) override;
+  void skill_version(Done<std::string> done) override;
 
  private:
   template <typename T>

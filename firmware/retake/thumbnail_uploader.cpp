@@ -13,7 +13,7 @@ constexpr std::int64_t kChangeCheckMs = 1000;
 
 }  // namespace
 
-ThumbnailUploader::ThumbnailUploader(const config::Config& config, RetakeClient& client, live::GoLive& machine,
+ThumbnailUploader::ThumbnailUploader(const config::Config& config, StreamApi& client, live::GoLive& machine,
                                      live::Clock& clock, std::function<double()> unit_random,
                                      pipeline::ThumbnailTap& thumbnails, const scene::ScreenState& screen,
                                      status::BoxStatus& status)

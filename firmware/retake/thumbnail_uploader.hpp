@@ -15,7 +15,7 @@ namespace agentcast::retake {
 
 class ThumbnailUploader {
  public:
-  ThumbnailUploader(const config::Config& config, RetakeClient& client, live::GoLive& machine, live::Clock& clock,
+  ThumbnailUploader(const config::Config& config, StreamApi& client, live::GoLive& machine, live::Clock& clock,
                     std::function<double()> unit_random, pipeline::ThumbnailTap& thumbnails,
                     const scene::ScreenState& screen, status::BoxStatus& status);
 
@@ -26,7 +26,7 @@ class ThumbnailUploader {
   void schedule_periodic(std::uint64_t attempt);
 
   const config::Config& config_;
-  RetakeClient& client_;
+  StreamApi& client_;
   live::GoLive& machine_;
   live::Clock& clock_;
   pipeline::ThumbnailTap& thumbnails_;

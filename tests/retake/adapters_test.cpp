@@ -1,0 +1,188 @@
+// The retake.tv adapters against a fake API and a fake clock: they turn answers into events for
+// the go-live state machine, in the platform's order, and poll and retry on their own cadence.
+#include "live/go_live.hpp"
+#include "retake/chat_poller.hpp"
+#include "retake/go_live_target.hpp"
+#include "support/fake_clock.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace agentcast;
+using namespace agentcast::retake;
+using testing::FakeClock;
+
+namespace {
+
+// Holds every call until the test answers it.
+class FakeApi : public StreamApi {
+ public:
+  std::vector<std::string> calls;
+  std::deque<std::function<void()>> unanswered;          // in call order; each answers with what the test set
+  std::map<std::string, std::deque<ApiError>> failures;  // per call: the next answers that fail
+
+  void fetch_rtmp(Done<RtmpEndpoint> done) override {
+    answer<RtmpEndpoint>("rtmp", std::move(done), RtmpEndpoint{"rtmp://server/live", "sk_fresh"});
+  }
+  void start_stream(Done<StreamStart> done) override { answer<StreamStart>("start", std::move(done), StreamStart{}); }
+  void stream_status(Done<StreamStatus> done) override {
+    answer<StreamStatus>("status", std::move(done), StreamStatus{live, 4, 12, "", "user_it"});
+  }
+  void update_thumbnail(std::string, Done<ThumbnailResult> done) override {
+    answer<ThumbnailResult>("thumbnail", std::move(done), ThumbnailResult{});
+  }
+  void stop_stream(Done<StopResult> done) override { answer<StopResult>("stop", std::move(done), StopResult{}); }
+  void comments(const std::string&, int, const std::optional<std::string>&,
+                Done<std::vector<ChatComment>> done) override {
+    answer<std::vector<ChatComment>>("comments", std::move(done), {});
+  }
+  void skill_version(Done<std::string> done) override { answer<std::string>("skill", std::move(done), "2.1.2"); }
+
+  // Answers every call made so far (and those the answers lead to, in order).
+  void answer_all() {
+    while (!unanswered.empty()) {
+      auto next = std::move(unanswered.front());
+      unanswered.pop_front();
+      next();
+    }
+  }
+  int count(const std::string& call) const { return static_cast<int>(std::count(calls.begin(), calls.end(), call)); }
+
+  bool live = false;
+
+ private:
+  template <typename T>
+  void answer(const std::string& call, Done<T> done, T value) {
+    calls.push_back(call);
+    ApiResult<T> result;
+    auto& queued = failures[call];
+    if (!queued.empty()) {
+      result.error = queued.front();
+      queued.pop_front();
+    } else {
+      result.value = std::move(value);
+    }
+    unanswered.emplace_back([done = std::move(done), result] { done(result); });
+  }
+};
+
+ApiError error(ApiError::Kind kind, long status) { return {kind, status, "HTTP " + std::to_string(status)}; }
+
+config::Config retake_config() {
+  return config::parse(R"({"platform": {"kind": "retake"}, "chat": {"poll_active_s": 0.5, "poll_quiet_s": 1}})",
+                       "test.json");
+}
+
+struct Box {
+  config::Config config = retake_config();
+  Credentials credentials{"rtk_token", "It", "agent_it", "user_it", "", "", ""};
+  FakeClock clock;
+  FakeApi api;
+  live::GoLive machine{{.fetches_key = true, .confirms_live = true}, clock, [] { return 0.5; }};
+  status::BoxStatus status;
+  GoLiveTarget target{config, credentials, api, machine, clock, status};
+
+  live::Phase phase() const { return machine.state().phase; }
+};
+
+}  // namespace
+
+TEST_GROUP(RetakeAdapters){};
+
+TEST(RetakeAdapters, GoLiveFollowsThePlatformsOrderAndConfirmsBeforeLive) {
+  Box box;
+  box.machine.post(live::event::Start{});
+  box.api.answer_all();
+  CHECK((std::vector<std::string>{"rtmp", "start"}) == box.api.calls);
+  CHECK(box.phase() == live::Phase::connecting);
+  STRCMP_EQUAL("rtmp://server/live/sk_fresh", box.target.location().c_str());
+  box.machine.post(live::event::Publishing{});
+  box.api.answer_all();  // not live yet
+  CHECK(box.phase() == live::Phase::confirming_live);
+  box.api.live = true;  // from the next stream/status on
+  box.clock.advance(2000);
+  box.api.answer_all();
+  CHECK(box.phase() == live::Phase::live);
+  LONGS_EQUAL(2, box.api.count("status"));
+  // The heartbeat: every 30 s.
+  box.clock.advance(29999);
+  LONGS_EQUAL(2, box.api.count("status"));
+  box.clock.advance(1);
+  LONGS_EQUAL(3, box.api.count("status"));
+}
+
+TEST(RetakeAdapters, ARejectedTokenAnywhereIsTheCredentialsStateAndARefusedKeyAPlatformError) {
+  Box box;
+  box.api.failures["rtmp"] = {error(ApiError::Kind::bad_request, 400)};
+  box.machine.post(live::event::Start{});
+  box.api.answer_all();
+  CHECK(box.phase() == live::Phase::platform_error);
+  box.clock.advance(59999);
+  box.api.answer_all();
+  LONGS_EQUAL(1, box.api.count("rtmp"));
+  box.api.failures["start"] = {error(ApiError::Kind::unauthorized, 401)};
+  box.clock.advance(1);
+  box.api.answer_all();
+  LONGS_EQUAL(2, box.api.count("rtmp"));
+  CHECK(box.phase() == live::Phase::credentials_rejected);
+  STRCMP_CONTAINS("HTTP 401", box.status.last_api_error.c_str());
+}
+
+TEST(RetakeAdapters, ChatComesBackWithinTenSecondsAfterAnyRunOfFailures) {
+  Box box;
+  scene::ScreenState screen;
+  ChatPoller chat(
+      box.config, box.credentials, box.api, box.machine, box.clock, [] { return 0.999; }, screen, box.status);
+  box.api.live = true;
+  box.api.failures["comments"] = {error(ApiError::Kind::server, 500),
+                                  error(ApiError::Kind::server, 500),
+                                  error(ApiError::Kind::transport, 0),
+                                  error(ApiError::Kind::invalid_response, 200),
+                                  error(ApiError::Kind::invalid_response, 200),
+                                  error(ApiError::Kind::server, 503),
+                                  error(ApiError::Kind::server, 502)};
+  box.machine.post(live::event::Start{});
+  box.machine.post(live::event::KeyFetched{});
+  box.machine.post(live::event::SessionStarted{});
+  box.machine.post(live::event::Publishing{});
+  box.machine.post(live::event::PlatformStatus{true, 1, 1});
+  CHECK(box.phase() == live::Phase::live);
+  // Answer each poll as it comes and note when the next one is asked for.
+  std::vector<std::int64_t> asked;
+  for (int i = 0; i < 9; ++i) {
+    while (box.api.count("comments") <= i) box.clock.advance(10);
+    asked.push_back(box.clock.now_ms());
+    box.api.answer_all();
+  }
+  LONGS_EQUAL(7, static_cast<long>(box.status.chat_poll_errors));
+  for (std::size_t i = 1; i < asked.size(); ++i) {
+    CHECK_TEXT(asked[i] - asked[i - 1] <= 7500, std::to_string(asked[i] - asked[i - 1]).c_str());
+  }
+  // Backing off, not hammering: the waits grow while it fails.
+  CHECK(asked[2] - asked[1] > asked[1] - asked[0]);
+  CHECK(box.phase() == live::Phase::live);
+}
+
+TEST(RetakeAdapters, ARejectedTokenInTheChatEndsTheAttemptAndStopsPolling) {
+  Box box;
+  scene::ScreenState screen;
+  ChatPoller chat(
+      box.config, box.credentials, box.api, box.machine, box.clock, [] { return 0.5; }, screen, box.status);
+  box.api.live = true;
+  box.api.failures["comments"] = {error(ApiError::Kind::unauthorized, 401)};
+  box.machine.post(live::event::Start{});
+  box.api.answer_all();
+  box.machine.post(live::event::Publishing{});
+  box.api.answer_all();  // live, the first chat poll at once, and its 401
+  CHECK(box.phase() == live::Phase::credentials_rejected);
+  const int polls = box.api.count("comments");
+  LONGS_EQUAL(1, polls);
+  box.clock.advance(30000);
+  box.api.answer_all();
+  LONGS_EQUAL(polls, box.api.count("comments"));
+}
