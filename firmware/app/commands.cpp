@@ -76,7 +76,8 @@ int probe_command(const Command& command) {
     const std::string url = config.platform.kind == "rtmp" ? redact_stream_url(config.output.url)
                                                            : std::string("(from the retake.tv API at go-live)");
     std::cout << "output:   " << url << "\n";
-    std::cout << "pipeline:\n" << plan.description << "\n";
+    std::cout << "pipeline (production, start to stop):\n" << plan.description << "\n";
+    std::cout << "pipeline (output, one per connection):\n" << plan.output_description << "\n";
     std::cout << "          rtmp_sink location=" << url << "\n";
     return static_cast<int>(kExitOk);
   });

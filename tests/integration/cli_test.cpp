@@ -63,6 +63,7 @@ TEST(CommandLine, ProbeShowsBoardEncoderAndPipelineWithoutTheKey) {
   CHECK_TEXT(output.find("board:") != std::string::npos, output.c_str());
   CHECK_TEXT(output.find("encoder:  x264enc") != std::string::npos, output.c_str());
   CHECK_TEXT(output.find("appsrc name=scene_src") != std::string::npos, output.c_str());
+  CHECK_TEXT(output.find("rtmp2sink name=rtmp_sink") != std::string::npos, output.c_str());
   CHECK_TEXT(output.find("rtmps://live.example/app/<redacted>") != std::string::npos, output.c_str());
   CHECK_TEXT(output.find("sk_secret_123") == std::string::npos, "the stream key was printed");
 }

@@ -197,7 +197,7 @@ TEST(Robustness, ViewersAndThumbnailsSeeTheColoursTheSceneDrew) {
     const char* name;
     int x;
     int y;
-    Rgb drawn;  // firmware/media/scene_renderer.cpp's palette
+    Rgb drawn;  // firmware/scene/scene_renderer.cpp's palette
   };
   const std::array<Patch, 5> patches{{
       {"terminal background (dark grey)", 600, 500, {0x11, 0x11, 0x11}},

@@ -24,7 +24,7 @@ using Nal = std::span<const std::uint8_t>;
 
 // x264 keeps refining a still picture while its rate control lowers the QP, and can do so even
 // at an unchanged QP and size; after five alike pictures in a row its decoded picture no
-// longer improves (tests/media/still_frame_bypass_test.cpp: at the end of a stream, the same
+// longer improves (tests/codec/h264/still_frame_bypass_test.cpp: at the end of a stream, the same
 // PSNR as encoding every frame; settling after four costs 0.2 dB, after two 0.4 dB).
 constexpr int kAlikeToSettle = 4;
 

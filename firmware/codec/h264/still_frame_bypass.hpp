@@ -8,7 +8,7 @@
 //
 // Cost: x264's constant-frame-rate rate control gets no bit budget for frames it does not see,
 // so its pictures after a still stretch come out slightly coarser (0.8 dB PSNR at 55-60 dB in
-// tests/media/still_frame_bypass_test.cpp).
+// tests/codec/h264/still_frame_bypass_test.cpp).
 //
 // Everything happens in the encoder's streaming thread, in order: x264 with tune=zerolatency
 // returns each picture from the call that took its frame, so a skipped picture can never
