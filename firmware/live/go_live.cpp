@@ -86,6 +86,12 @@ void GoLive::exclusively(const std::function<void()>& work) {
     return;
   }
   dispatching_ = true;
+  // A subscriber that throws (a bug, contained where C called us) must not leave the machine
+  // deaf: the flag is cleared whichever way this ends.
+  struct ClearOnExit {
+    bool& flag;
+    ~ClearOnExit() { flag = false; }
+  } const clear{dispatching_};
   work();
   while (!queue_.empty()) {
     auto [next, of_attempt] = std::move(queue_.front());
@@ -93,7 +99,6 @@ void GoLive::exclusively(const std::function<void()>& work) {
     if (of_attempt != kCurrentAttempt && of_attempt != state_.attempt) continue;  // a late answer
     handle(next);
   }
-  dispatching_ = false;
 }
 
 void GoLive::handle(const Event& event) {

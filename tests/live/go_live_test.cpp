@@ -6,7 +6,9 @@
 #include <CppUTest/TestHarness.h>
 
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace agentcast::live;
@@ -348,4 +350,18 @@ TEST(GoLiveMachine, SubscribersPostingDuringAChangeAreHandledAfterIt) {
   // The second subscriber saw starting -> connecting before connecting -> live.
   CHECK((std::vector<std::pair<Phase, Phase>>{{Phase::starting, Phase::connecting},
                                               {Phase::connecting, Phase::live}}) == seen);
+}
+
+TEST(GoLiveMachine, ASubscriberThatThrowsDoesNotLeaveTheMachineDeaf) {
+  FakeClock clock;
+  GoLive machine({}, clock, [] { return kNoJitter; });
+  bool thrown = false;
+  machine.subscribe([&](const LiveState& now, const LiveState&) {
+    if (now.phase == Phase::connecting && !std::exchange(thrown, true)) throw std::runtime_error("a bug");
+  });
+  CHECK_THROWS(std::runtime_error, machine.post(event::Start{}));
+  machine.post(event::Publishing{});
+  CHECK(machine.state().phase == Phase::live);
+  machine.post(event::StopRequested{"test"});
+  CHECK(machine.state().phase == Phase::stopping);
 }
