@@ -41,35 +41,13 @@ bool is_go_live_call(Step step) { return step == Step::key || step == Step::sess
 
 }  // namespace
 
-std::string_view step_name(Step step) {
-  switch (step) {
-    case Step::key:
-      return "key";
-    case Step::session:
-      return "session";
-    case Step::publish:
-      return "publish";
-    case Step::confirm:
-      return "confirm";
-    case Step::heartbeat:
-      return "heartbeat";
-    case Step::chat:
-      return "chat";
-    case Step::thumbnail:
-      return "thumbnail";
-  }
-  return "unknown";
-}
-
 GoLive::GoLive(Options options, Clock& clock, const std::function<double()>& unit_random)
     : options_(options),
       clock_(clock),
       go_live_retries_(policy::kGoLive, unit_random),
       publish_retries_(policy::kPublish, unit_random),
       credentials_retries_(policy::kCredentials, unit_random),
-      refused_retries_(policy::kRefused, unit_random) {
-  state_.since_ms = clock_.now_ms();
-}
+      refused_retries_(policy::kRefused, unit_random) {}
 
 void GoLive::subscribe(Subscriber subscriber) { subscribers_.push_back(std::move(subscriber)); }
 
@@ -230,7 +208,6 @@ bool GoLive::enter(Phase next) {
   }
   state_.phase = next;
   phase_attempt_ = state_.attempt;
-  state_.since_ms = clock_.now_ms();
   state_.label = label_for(next);
   if (next == Phase::live) {
     state_.problem.clear();

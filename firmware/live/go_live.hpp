@@ -27,7 +27,6 @@ namespace agentcast::live {
 
 // Which part of going (and staying) live an event is about.
 enum class Step { key, session, publish, confirm, heartbeat, chat, thumbnail };
-std::string_view step_name(Step step);
 
 namespace event {
 struct Start {};           // configuration and credentials are loaded: begin the first attempt
@@ -63,7 +62,6 @@ struct PlatformFacts {
 // What subscribers see. Holds nothing secret: the key stays with the target that fetched it.
 struct LiveState {
   Phase phase = Phase::starting;
-  std::int64_t since_ms = 0;  // clock time the phase was entered
   std::uint64_t attempt = 0;  // go-live attempts begun; 0 before the first
   std::string label = "STARTING";
   std::string problem;                    // why the last attempt ended; cleared when live

@@ -36,10 +36,6 @@ std::optional<Phase> phase_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_waiting(Phase phase) {
-  return phase == Phase::reconnecting || phase == Phase::credentials_rejected || phase == Phase::platform_error;
-}
-
 bool is_attempting(Phase phase) {
   switch (phase) {
     case Phase::fetching_key:

@@ -24,8 +24,6 @@ enum class Phase {
 std::string_view phase_name(Phase phase);
 std::optional<Phase> phase_from_name(std::string_view name);
 
-// Waiting between attempts, for one of three reasons.
-bool is_waiting(Phase phase);
 // An attempt is under way (from the key fetch to live).
 bool is_attempting(Phase phase);
 

@@ -5,32 +5,6 @@
 
 namespace agentcast::live {
 
-std::string_view failure_name(Failure failure) {
-  switch (failure) {
-    case Failure::transient:
-      return "transient";
-    case Failure::refused:
-      return "refused";
-    case Failure::unauthorized:
-      return "unauthorized";
-  }
-  return "unknown";
-}
-
-std::string_view wait_name(RetryDecision::Wait wait) {
-  switch (wait) {
-    case RetryDecision::Wait::none:
-      return "none";
-    case RetryDecision::Wait::reconnect:
-      return "reconnect";
-    case RetryDecision::Wait::credentials:
-      return "credentials";
-    case RetryDecision::Wait::platform:
-      return "platform";
-  }
-  return "unknown";
-}
-
 Retries::Retries(const RetryPolicy& policy, std::function<double()> unit_random)
     : policy_(policy), unit_random_(std::move(unit_random)) {}
 

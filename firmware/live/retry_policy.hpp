@@ -14,8 +14,6 @@ enum class Failure {
   unauthorized,  // the access token was rejected (401)
 };
 
-std::string_view failure_name(Failure failure);
-
 // Exponential backoff with jitter: first_s, 2*first_s, ... capped at max_s; each delay is
 // spread by ±jitter (a fraction) so a fleet of boxes does not retry in step.
 struct RetryPolicy {
@@ -70,7 +68,5 @@ struct RetryDecision {
   double after_s = 0;
   std::string_view policy;  // the policy that chose the delay, for the log
 };
-
-std::string_view wait_name(RetryDecision::Wait wait);
 
 }  // namespace agentcast::live

@@ -60,7 +60,6 @@ struct EncodedRelay::Shared {
   int sinks_at_eos = 0;
   std::optional<Output> output;
   std::atomic<std::uint64_t> video_frames{0};
-  std::atomic<std::uint64_t> relayed{0};
 
   // Pushes one sample into `src`, its timestamps shifted by the output's origin; samples from
   // before the origin are dropped. Called with the mutex held.
@@ -80,7 +79,7 @@ struct EncodedRelay::Shared {
       GST_BUFFER_PTS(shifted) = GST_CLOCK_TIME_IS_VALID(pts) ? pts - std::min(pts, origin) : GST_CLOCK_TIME_NONE;
     }
     if (GST_BUFFER_DTS_IS_VALID(shifted)) GST_BUFFER_DTS(shifted) = time - origin;
-    if (gst_app_src_push_buffer(GST_APP_SRC(src), shifted) == GST_FLOW_OK) relayed.fetch_add(1);
+    gst_app_src_push_buffer(GST_APP_SRC(src), shifted);  // takes the buffer; a closing output drops it
   }
 
   void take_picture(GstSamplePtr sample) {
@@ -231,6 +230,5 @@ void EncodedRelay::disconnect() {
 }
 
 std::uint64_t EncodedRelay::video_frames() const { return shared_->video_frames.load(std::memory_order_relaxed); }
-std::uint64_t EncodedRelay::frames_relayed() const { return shared_->relayed.load(std::memory_order_relaxed); }
 
 }  // namespace agentcast::pipeline

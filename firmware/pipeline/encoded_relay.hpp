@@ -42,7 +42,6 @@ class EncodedRelay {
   void disconnect();
 
   std::uint64_t video_frames() const;  // encoded pictures that left the encoder
-  std::uint64_t frames_relayed() const;
 
  private:
   struct Shared;

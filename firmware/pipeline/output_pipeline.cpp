@@ -1,7 +1,7 @@
 #include "pipeline/output_pipeline.hpp"
 
-#include "common/fault_barrier.hpp"
 #include "pipeline/async_close.hpp"
+#include "pipeline/bus_watch.hpp"
 #include "pipeline/production_pipeline.hpp"
 
 #include <gst/app/gstappsrc.h>
@@ -33,8 +33,8 @@ OutputPipeline::OutputPipeline(const std::string& description, const std::string
       key_(stream_key_of(location)),
       events_(std::move(events)) {
   g_object_set(rtmp_sink_.get(), "location", location.c_str(), nullptr);
-  GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
-  bus_watch_ = SourceId(gst_bus_add_watch(bus.get(), on_bus_message, this));
+  bus_watch_ =
+      watch_bus(pipeline_.get(), "the output pipeline's bus watch", [this](GstMessage* message) { handle(message); });
 }
 
 OutputPipeline::~OutputPipeline() { close({}); }
@@ -77,11 +77,6 @@ std::optional<ConnectionStats> OutputPipeline::stats() const {
   return stats;
 }
 
-gboolean OutputPipeline::on_bus_message(GstBus* /*bus*/, GstMessage* message, gpointer self) {
-  fault::contain("the output pipeline's bus watch", [&] { static_cast<OutputPipeline*>(self)->handle(message); });
-  return G_SOURCE_CONTINUE;
-}
-
 // Handlers may destroy this object: each is copied onto the stack first.
 void OutputPipeline::handle(GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
@@ -95,9 +90,6 @@ void OutputPipeline::handle(GstMessage* message) {
       if (finished) finished();
       break;
     }
-    case GST_MESSAGE_LATENCY:
-      gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
-      break;
     default:
       break;
   }

@@ -48,7 +48,6 @@ class OutputPipeline {
   std::optional<ConnectionStats> stats() const;
 
  private:
-  static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
   void handle(GstMessage* message);
 
   GstElementPtr pipeline_;

@@ -1,7 +1,7 @@
 #include "pipeline/production_pipeline.hpp"
 
-#include "common/fault_barrier.hpp"
 #include "pipeline/async_close.hpp"
+#include "pipeline/bus_watch.hpp"
 
 #include <array>
 #include <string_view>
@@ -34,8 +34,8 @@ ProductionPipeline::ProductionPipeline(const std::string& description, Events ev
       still_frames_ = std::make_unique<codec::h264::StillFrameBypass>(encoder.get());
     }
   }
-  GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_.get()));
-  bus_watch_ = SourceId(gst_bus_add_watch(bus.get(), on_bus_message, this));
+  bus_watch_ = watch_bus(pipeline_.get(), "the production pipeline's bus watch",
+                         [this](GstMessage* message) { handle(message); });
 }
 
 ProductionPipeline::~ProductionPipeline() { close({}); }
@@ -74,12 +74,6 @@ GstObjectPtr<GstClock> ProductionPipeline::clock() const {
   return GstObjectPtr<GstClock>(pipeline_ ? gst_element_get_clock(pipeline_.get()) : nullptr);
 }
 
-gboolean ProductionPipeline::on_bus_message(GstBus* /*bus*/, GstMessage* message, gpointer self) {
-  fault::contain("the production pipeline's bus watch",
-                 [&] { static_cast<ProductionPipeline*>(self)->handle(message); });
-  return G_SOURCE_CONTINUE;
-}
-
 // The owner may destroy this pipeline from inside an event handler, so each handler is copied
 // onto the stack before it runs and nothing of `this` is touched afterwards.
 void ProductionPipeline::handle(GstMessage* message) {
@@ -101,9 +95,6 @@ void ProductionPipeline::handle(GstMessage* message) {
       }
       break;
     }
-    case GST_MESSAGE_LATENCY:
-      gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
-      break;
     default:
       break;
   }

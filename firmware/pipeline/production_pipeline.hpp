@@ -53,7 +53,6 @@ class ProductionPipeline {
   std::uint64_t frames_skipped() const { return still_frames_ ? still_frames_->pictures_skipped() : 0; }
 
  private:
-  static gboolean on_bus_message(GstBus* bus, GstMessage* message, gpointer self);
   void handle(GstMessage* message);
 
   GstElementPtr pipeline_;

@@ -20,6 +20,7 @@ struct VideoFeed::Shared {
   GstElementPtr appsrc;
   GstClockTime base_time = 0;
   GstClockTime duration = 0;
+  guint64 queue_limit = 0;  // appsrc's max-buffers, read at start
   std::atomic<std::uint64_t> pushed{0};
   std::atomic<std::uint64_t> dropped{0};
 
@@ -27,8 +28,10 @@ struct VideoFeed::Shared {
   void tick(GstClockTime time) {
     GstBuffer* buffer = nullptr;
     GstElementPtr target;
+    guint64 limit = 0;
     {
       std::lock_guard lock(mutex);
+      limit = queue_limit;
       if (!frame || !appsrc || time < base_time) return;
       buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
       if (!std::exchange(frame_is_new, false)) codec::mark_repeat(buffer);
@@ -38,8 +41,6 @@ struct VideoFeed::Shared {
     GST_BUFFER_DURATION(buffer) = duration;
     auto* src = GST_APP_SRC(target.get());
     // This thread is the only one pushing: with the queue full now, appsrc drops this frame.
-    guint64 limit = 0;
-    g_object_get(src, "max-buffers", &limit, nullptr);
     const bool full = limit > 0 && gst_app_src_get_current_level_buffers(src) >= limit;
     if (full) {
       dropped.fetch_add(1, std::memory_order_relaxed);
@@ -77,6 +78,7 @@ void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_tim
     std::lock_guard lock(shared_->mutex);
     shared_->appsrc.reset(GST_ELEMENT(gst_object_ref(appsrc)));
     shared_->base_time = base_time;
+    g_object_get(appsrc, "max-buffers", &shared_->queue_limit, nullptr);
   }
   // Start on the frame grid at the next frame from now: a live source does not catch up on
   // frames it was not around for (that would be a burst of stale frames).

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string>
 #include <vector>
 
 using namespace agentcast;
@@ -32,17 +33,22 @@ GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
   return GST_FLOW_OK;
 }
 
-// A live appsrc -> appsink pipeline that records what a VideoFeed pushes.
+// A live appsrc -> appsink pipeline that records what a VideoFeed pushes; `appsrc_options` and
+// `in_between` tune the queue and what sits before the sink.
 struct FeedPipeline {
-  GstElementPtr pipeline{gst_parse_launch(
-      "appsrc name=src is-live=true format=time caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 "
-      "! appsink name=sink sync=false async=false emit-signals=true",
-      nullptr)};
+  explicit FeedPipeline(const std::string& appsrc_options = "", const std::string& in_between = "")
+      : pipeline(gst_parse_launch(("appsrc name=src is-live=true format=time " + appsrc_options +
+                                   " caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 ! " + in_between +
+                                   " appsink name=sink sync=false async=false emit-signals=true")
+                                      .c_str(),
+                                  nullptr)) {
+    g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received);
+  }
+  GstElementPtr pipeline;
   GstElementPtr src{gst_bin_get_by_name(GST_BIN(pipeline.get()), "src")};
   GstElementPtr sink{gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink")};
   Received received;
 
-  FeedPipeline() { g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received); }
   ~FeedPipeline() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
   FeedPipeline(const FeedPipeline&) = delete;
   FeedPipeline& operator=(const FeedPipeline&) = delete;
@@ -142,30 +148,20 @@ TEST(VideoFeed, MarksEveryPushOfAPictureButTheFirstAsARepeat) {
 // newest frames, the feed counts them, and a new picture that fell into a drop still reaches
 // the encoder marked as new, exactly once.
 TEST(VideoFeed, ASlowEncoderDropsFramesButNeverANewPicture) {
-  GstElementPtr pipeline(
-      gst_parse_launch("appsrc name=src is-live=true format=time max-buffers=2 leaky-type=upstream "
-                       "caps=video/x-raw,format=I420,width=64,height=64,framerate=30/1 "
-                       "! identity sleep-time=150000 ! appsink name=sink sync=false async=false emit-signals=true",
-                       nullptr));
-  GstElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
-  GstElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
-  Received received;
-  g_signal_connect(sink.get(), "new-sample", G_CALLBACK(on_sample), &received);
+  FeedPipeline run("max-buffers=2 leaky-type=upstream", "identity sleep-time=150000 !");
   GstBuffer* second = gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr);
   GstMemory* second_memory = gst_buffer_peek_memory(second, 0);
   scene::VideoFeed feed(30);
   feed.show(GstBufferPtr(gst_buffer_new_allocate(nullptr, 64 * 64 * 3 / 2, nullptr)));
-  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
-  gst_element_get_state(pipeline.get(), nullptr, nullptr, GST_SECOND);
-  GstObjectPtr<GstClock> clock(gst_element_get_clock(pipeline.get()));
-  feed.start(src.get(), clock.get(), gst_element_get_base_time(pipeline.get()));
+  run.play(feed);
   testing::run_loop_for(500);
   feed.show(GstBufferPtr(second));
   testing::run_loop_for(1000);
   feed.stop();
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  gst_element_set_state(run.pipeline.get(), GST_STATE_NULL);
 
   CHECK(feed.frames_dropped() > 10);
+  Received& received = run.received;
   std::lock_guard lock(received.mutex);
   std::size_t new_of_second = 0;
   for (std::size_t i = 0; i < received.memory.size(); ++i) {
