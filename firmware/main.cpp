@@ -42,6 +42,8 @@ int run(const agentcast::app::Command& command) {
       return app::probe_command(command);
     case app::Command::Kind::register_agent:
       return app::register_command(command);
+    case app::Command::Kind::verify:
+      return app::verify_command(command);
     case app::Command::Kind::chat_send:
       return app::chat_send_command(command);
     case app::Command::Kind::status:

@@ -6,15 +6,20 @@ const char* usage_text() {
   return "Usage:\n"
          "  agentcast run      [--config PATH]   stream until SIGTERM/SIGINT\n"
          "  agentcast register [--config PATH] --name NAME --description TEXT --image-url URL --wallet BASE58\n"
+         "                     --ticker SYMBOL   (1 to 10 characters; --force replaces stored credentials)\n"
+         "  agentcast verify   [--config PATH] [--tweet-url URL | --status]\n"
+         "                                       Twitter/X verification, needed before the first stream: without\n"
+         "                                       options prints the message to post; then --tweet-url with its URL\n"
          "  agentcast status   [--config PATH] [--json]\n"
          "                                       the running box's state (local), plus the platform's stream/status;\n"
          "                                       --json: the local state as one JSON object\n"
-         "  agentcast chat send [--config PATH] [--to USERDBID] TEXT\n"
+         "  agentcast chat send [--config PATH] [--to USERDBID | --to-name NAME] TEXT\n"
          "  agentcast probe    [--config PATH]   board, chosen encoders and the pipeline it would run\n"
          "  agentcast --version | --help\n"
          "\n"
          "Default config: /etc/agentcast/agentcast.json (built-in defaults when it does not exist).\n"
          "Signals while running: SIGTERM/SIGINT stop gracefully; SIGUSR1 writes a thumbnail to thumbnail.path.\n"
+         "Environment: RETAKE_ACCESS_TOKEN, when set, is used instead of the credentials file's token.\n"
          "Exit codes: 0 done, 1 failure, 2 usage or configuration error, 3 credentials missing or rejected.\n";
 }
 
@@ -49,8 +54,11 @@ Command parse_command_line(const std::vector<std::string>& args) {
     command.kind = verb == "run" ? Command::Kind::run : verb == "probe" ? Command::Kind::probe : Command::Kind::status;
   } else if (verb == "register") {
     command.kind = Command::Kind::register_agent;
+  } else if (verb == "verify") {
+    command.kind = Command::Kind::verify;
   } else if (verb == "chat") {
-    if (rest.empty() || rest.front() != "send") throw UsageError("expected: agentcast chat send [--to USERDBID] TEXT");
+    if (rest.empty() || rest.front() != "send")
+      throw UsageError("expected: agentcast chat send [--to USERDBID | --to-name NAME] TEXT");
     rest.erase(rest.begin());
     command.kind = Command::Kind::chat_send;
   } else {

@@ -44,10 +44,10 @@ int run_command(const Command& command) {
     if (trust) http_options.ca_bundle = trust->anchors_path();
     net::HttpClient http(http_options);  // outlives the app and every request it starts
     // Credentials before the app: what is wrong with them is said whatever else runs.
-    std::optional<retake::Credentials> credentials;
+    std::optional<retake::Account> account;
     if (config.platform.kind == "retake") {
-      credentials = load_credentials_or_explain(config);
-      if (!credentials) return static_cast<int>(kExitCredentials);
+      account = load_account_or_explain(config);
+      if (!account) return static_cast<int>(kExitCredentials);
     }
     // After a part fails while streaming, the pipeline is planned again without it.
     const board::MachineFacts facts = board::read_machine_facts();
@@ -55,7 +55,7 @@ int run_command(const Command& command) {
       const DataFiles files(directory);
       return pipeline::plan_pipeline(config, files, facts, pipeline::probe_gst_element, fallbacks);
     };
-    StreamingApp app(config, std::move(prepared.plan), replan, std::move(credentials), http);
+    StreamingApp app(config, std::move(prepared.plan), replan, std::move(account), http);
     return app.run();
   });
 }

@@ -7,6 +7,7 @@ namespace agentcast::app {
 int run_command(const Command& command);
 int probe_command(const Command& command);
 int register_command(const Command& command);
+int verify_command(const Command& command);
 int chat_send_command(const Command& command);
 int status_command(const Command& command);
 

@@ -26,8 +26,9 @@ struct LoadedConfig {
 // An explicit --config must exist; the default path may be absent (then built-in defaults).
 LoadedConfig load_config(const Command& command);
 
-// The credentials, or nullopt after logging how to register (missing) or what is wrong.
-std::optional<retake::Credentials> load_credentials_or_explain(const config::Config& config);
+// The stored credentials and the token in force (RETAKE_ACCESS_TOKEN first), or nullopt after
+// logging how to register (no file). What is wrong with either throws CredentialsError.
+std::optional<retake::Account> load_account_or_explain(const config::Config& config);
 
 template <typename Body>
 int with_config_errors(Body&& body) {

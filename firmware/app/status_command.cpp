@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <cerrno>
+#include <cstdlib>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -107,7 +108,9 @@ void print_platform(const config::Config& config) {
     return;
   }
   ApiSession session(config);
-  session.client.set_access_token(credentials->access_token);
+  session.client.set_access_token(
+      retake::choose_access_token(*credentials, config.platform.credentials, std::getenv(retake::kTokenVariable))
+          .value);
   const auto result = wait_for<retake::StreamStatus>([&](auto done) { session.client.stream_status(std::move(done)); },
                                                      kPlatformTimeoutMs);
   if (!result) {

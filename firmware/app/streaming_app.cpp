@@ -24,17 +24,20 @@ double unit_random() { return g_random_double(); }
 }  // namespace
 
 StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan plan,
-                           pipeline::Supervisor::Replan replan, std::optional<retake::Credentials> credentials,
+                           pipeline::Supervisor::Replan replan, std::optional<retake::Account> account,
                            net::HttpClient& http)
     : config_(config),
       loop_(g_main_loop_new(nullptr, FALSE)),
-      machine_({.fetches_key = credentials.has_value(), .confirms_live = credentials.has_value()}, clock_, unit_random),
+      machine_({.checks_verification = account.has_value(),
+                .fetches_key = account.has_value(),
+                .confirms_live = account.has_value()},
+               clock_, unit_random),
       renderer_(config.video.width, config.video.height, config.scene.font),
       feed_(config.video.fps),
       presenter_(screen_, renderer_, feed_, config.video.fps),
       log_follower_(config.scene.log_file, [this](std::string line) { screen_.append_log_line(std::move(line)); }),
       status_file_(status::status_file_for_writing(config.status.file)),
-      credentials_(std::move(credentials)) {
+      account_(std::move(account)) {
   screen_.set_title(config.scene.title);
   status_.pid = static_cast<int>(getpid());
   status_.version = AGENTCAST_VERSION;
@@ -45,17 +48,21 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
   // Subscribers, in order: what everyone sees first, then what acts on the change.
   machine_.subscribe([this](const live::LiveState& now, const live::LiveState&) { show_on_screen(now); });
   machine_.subscribe([this](const live::LiveState& now, const live::LiveState& before) { record_state(now, before); });
-  if (credentials_) {
+  if (account_) {
+    retake::Credentials& credentials = account_->stored;
     retake_client_ = std::make_unique<retake::RetakeClient>(http, config.platform.api_base, config.platform.skill_url);
-    retake_client_->set_access_token(credentials_->access_token);
+    retake_client_->set_access_token(account_->token.value);
     auto target =
-        std::make_unique<retake::GoLiveTarget>(config, *credentials_, *retake_client_, machine_, clock_, status_);
+        std::make_unique<retake::GoLiveTarget>(config, credentials, *retake_client_, machine_, clock_, status_);
     retake_target_ = target.get();
     target_ = std::move(target);
-    chat_ = std::make_unique<retake::ChatPoller>(config, *credentials_, *retake_client_, machine_, clock_, unit_random,
+    chat_ = std::make_unique<retake::ChatPoller>(config, credentials, *retake_client_, machine_, clock_, unit_random,
                                                  screen_, status_);
     uploader_ = std::make_unique<retake::ThumbnailUploader>(config, *retake_client_, machine_, clock_, unit_random,
                                                             thumbnails_, screen_, status_);
+    opening_ =
+        std::make_unique<retake::OpeningMessage>(config, credentials, *retake_client_, machine_, clock_, status_);
+    uploader_->on_first_done([this](std::uint64_t attempt) { opening_->first_thumbnail_done(attempt); });
   } else {
     target_ = std::make_unique<live::FixedTarget>(config.output.url);
   }
@@ -151,6 +158,7 @@ void StreamingApp::show_on_screen(const live::LiveState& now) {
   scene::StreamStatus shown;
   shown.label = now.label;
   shown.live = now.on_air();
+  shown.notice = now.notice;
   if (now.platform && now.on_air()) {
     shown.viewers = static_cast<int>(now.platform->viewers);
     shown.uptime_s = now.platform->uptime_s;
@@ -169,7 +177,7 @@ void StreamingApp::record_state(const live::LiveState& now, const live::LiveStat
   status_.restarts = now.restarts();
   if (now.phase == before.phase) return;
   if (now.phase == live::Phase::credentials_rejected) {
-    log::error("retake.tv rejected the access token (", now.problem, "): check ", config_.platform.credentials,
+    log::error("retake.tv rejected the access token (", now.problem, "): check ", account_->token.origin,
                " or register again; trying again once a minute");
   } else if (now.phase == live::Phase::platform_error) {
     log::error("retake.tv refused to start the stream (", now.problem, "); trying again once a minute");

@@ -16,6 +16,7 @@
 #include "retake/chat_poller.hpp"
 #include "retake/credentials.hpp"
 #include "retake/go_live_target.hpp"
+#include "retake/opening_message.hpp"
 #include "retake/retake_client.hpp"
 #include "retake/thumbnail_uploader.hpp"
 #include "scene/log_follower.hpp"
@@ -35,10 +36,10 @@ namespace agentcast::app {
 
 class StreamingApp {
  public:
-  // `credentials` given: retake.tv mode (the API through `http`, which outlives the app);
+  // `account` given: retake.tv mode (the API through `http`, which outlives the app);
   // otherwise the fixed output.url. `replan` plans the pipeline again after a part failed.
   StreamingApp(const config::Config& config, pipeline::PipelinePlan plan, pipeline::Supervisor::Replan replan,
-               std::optional<retake::Credentials> credentials, net::HttpClient& http);
+               std::optional<retake::Account> account, net::HttpClient& http);
   ~StreamingApp();
   StreamingApp(const StreamingApp&) = delete;
   StreamingApp& operator=(const StreamingApp&) = delete;
@@ -72,11 +73,12 @@ class StreamingApp {
   status::ThroughputMeter frames_out_;
   status::ThroughputMeter bytes_out_;
 
-  std::optional<retake::Credentials> credentials_;
+  std::optional<retake::Account> account_;
   std::unique_ptr<retake::RetakeClient> retake_client_;
   std::unique_ptr<live::PublishTarget> target_;
   std::unique_ptr<retake::ChatPoller> chat_;
   std::unique_ptr<retake::ThumbnailUploader> uploader_;
+  std::unique_ptr<retake::OpeningMessage> opening_;
   std::unique_ptr<pipeline::Supervisor> supervisor_;
   retake::GoLiveTarget* retake_target_ = nullptr;  // target_, in retake mode
 

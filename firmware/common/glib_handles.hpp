@@ -22,11 +22,15 @@ struct GBytesUnref {
 struct GDateTimeUnref {
   void operator()(GDateTime* time) const { g_date_time_unref(time); }
 };
+struct GUriUnref {
+  void operator()(GUri* uri) const { g_uri_unref(uri); }
+};
 
 using GCharPtr = std::unique_ptr<gchar, GFree>;
 using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
 using GMainLoopPtr = std::unique_ptr<GMainLoop, GMainLoopUnref>;
 using GBytesPtr = std::unique_ptr<GBytes, GBytesUnref>;
 using GDateTimePtr = std::unique_ptr<GDateTime, GDateTimeUnref>;
+using GUriPtr = std::unique_ptr<GUri, GUriUnref>;
 
 }  // namespace agentcast

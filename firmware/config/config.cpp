@@ -253,12 +253,24 @@ void read_thumbnail(Section section, Thumbnail& out) {
   out.path = expand_home(out.path);
 }
 
+constexpr long kMaxChatMessageChars = 500;
+
 void read_chat(Section section, Chat& out) {
   section.read("poll_active_s", out.poll_active_s);
   section.read("poll_quiet_s", out.poll_quiet_s);
+  section.read("opening_message", out.opening_message);
+  section.read("opening_after_off_s", out.opening_after_off_s);
   section.reject_unknown_keys();
   require(out.poll_active_s >= 0.2 && out.poll_active_s <= 60, section, "poll_active_s", "expected 0.2 to 60 seconds");
   require(out.poll_quiet_s >= 0.2 && out.poll_quiet_s <= 300, section, "poll_quiet_s", "expected 0.2 to 300 seconds");
+  // The platform's chat takes short messages; the same limit as what the screen shows of one.
+  require(g_utf8_validate(out.opening_message.data(), static_cast<gssize>(out.opening_message.size()), nullptr) &&
+              g_utf8_strlen(out.opening_message.c_str(), -1) <= kMaxChatMessageChars &&
+              out.opening_message.find_first_of("\r\n") == std::string::npos,
+          section, "opening_message",
+          "expected one line of at most " + std::to_string(kMaxChatMessageChars) + " characters (empty: none)");
+  require(out.opening_after_off_s >= 0 && out.opening_after_off_s <= 7 * 86400, section, "opening_after_off_s",
+          "expected 0 to 604800 seconds");
 }
 
 void read_status(Section section, Status& out) {

@@ -65,6 +65,12 @@ struct Status {
 struct Chat {
   double poll_active_s = 2.5;
   double poll_quiet_s = 8;
+  // Said to the agent's own chat after the first thumbnail of a go-live (skill 2.1: "open
+  // chat"); empty: nothing is said.
+  std::string opening_message = "Hello chat, I'm live! Say hi.";
+  // Said again only after the box was off air longer than this: a flapping connection never
+  // repeats it.
+  double opening_after_off_s = 600;
 };
 
 struct Board {

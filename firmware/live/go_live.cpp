@@ -13,31 +13,41 @@ int rank(Phase phase) {
   switch (phase) {
     case Phase::starting:
       return 0;
-    case Phase::fetching_key:
+    case Phase::checking_verification:
       return 1;
-    case Phase::starting_session:
+    case Phase::awaiting_verification:
       return 2;
-    case Phase::connecting:
+    case Phase::fetching_key:
       return 3;
-    case Phase::confirming_live:
+    case Phase::starting_session:
       return 4;
-    case Phase::live:
+    case Phase::connecting:
       return 5;
+    case Phase::confirming_live:
+      return 6;
+    case Phase::live:
+      return 7;
     case Phase::reconnecting:
     case Phase::credentials_rejected:
     case Phase::platform_error:
-      return 6;
-    case Phase::stopping:
-      return 7;
-    case Phase::stopped:
       return 8;
+    case Phase::stopping:
+      return 9;
+    case Phase::stopped:
+      return 10;
   }
   return 0;
 }
 
 bool is_final(Phase phase) { return phase == Phase::stopping || phase == Phase::stopped; }
 
-bool is_go_live_call(Step step) { return step == Step::key || step == Step::session; }
+bool is_go_live_call(Step step) { return step == Step::verification || step == Step::key || step == Step::session; }
+
+// What the owner reads in `status` and on the screen while the agent is not verified.
+constexpr const char* kNotVerified =
+    "the agent is not verified on retake.tv: run `agentcast verify` over SSH, post the message it prints on "
+    "Twitter/X, then run `agentcast verify --tweet-url URL`";
+constexpr const char* kVerifyNotice = "not verified: run `agentcast verify` over SSH";
 
 }  // namespace
 
@@ -47,7 +57,8 @@ GoLive::GoLive(Options options, Clock& clock, const std::function<double()>& uni
       go_live_retries_(policy::kGoLive, unit_random),
       publish_retries_(policy::kPublish, unit_random),
       credentials_retries_(policy::kCredentials, unit_random),
-      refused_retries_(policy::kRefused, unit_random) {}
+      refused_retries_(policy::kRefused, unit_random),
+      verification_retries_(policy::kVerification, unit_random) {}
 
 void GoLive::subscribe(Subscriber subscriber) { subscribers_.push_back(std::move(subscriber)); }
 
@@ -86,6 +97,26 @@ void GoLive::handle(const Event& event) {
 void GoLive::on(const event::Start&) {
   if (state_.phase != Phase::starting) return;
   begin_attempt();
+}
+
+void GoLive::on(const event::Verification& verification) {
+  const Phase phase = state_.phase;
+  if (phase != Phase::checking_verification && phase != Phase::awaiting_verification) return;
+  const LiveState before = state_;
+  if (verification.verified) {
+    verification_retries_.reset();
+    state_.retry_in_s.reset();
+    if (phase == Phase::awaiting_verification) state_.problem.clear();
+    if (enter(options_.fetches_key ? Phase::fetching_key : Phase::connecting)) publish(before);
+    return;
+  }
+  if (phase == Phase::awaiting_verification) return;  // still waiting for the owner; nothing changed
+  state_.problem = kNotVerified;
+  state_.notice = kVerifyNotice;
+  state_.retry_in_s = verification_retries_.next_delay_s();
+  if (!enter(Phase::awaiting_verification)) return;
+  log::warning(kNotVerified, "; asking the platform again every ", static_cast<int>(*state_.retry_in_s), " s");
+  publish(before);
 }
 
 void GoLive::on(const event::KeyFetched&) {
@@ -174,7 +205,10 @@ void GoLive::begin_attempt() {
   ++state_.attempt;
   state_.retry_in_s.reset();
   state_.platform.reset();
-  if (enter(options_.fetches_key ? Phase::fetching_key : Phase::connecting)) publish(before);
+  const Phase first = options_.checks_verification ? Phase::checking_verification
+                      : options_.fetches_key       ? Phase::fetching_key
+                                                   : Phase::connecting;
+  if (enter(first)) publish(before);
 }
 
 void GoLive::end_attempt(const RetryDecision& decision, const std::string& reason) {
@@ -209,6 +243,7 @@ bool GoLive::enter(Phase next) {
   state_.phase = next;
   phase_attempt_ = state_.attempt;
   state_.label = label_for(next);
+  if (next != Phase::awaiting_verification) state_.notice.clear();
   if (next == Phase::live) {
     state_.problem.clear();
     go_live_retries_.reset();
@@ -230,6 +265,9 @@ std::string GoLive::label_for(Phase phase) const {
   switch (phase) {
     case Phase::starting:
       return "STARTING";
+    case Phase::awaiting_verification:
+      return "AWAITING VERIFICATION";
+    case Phase::checking_verification:
     case Phase::fetching_key:
     case Phase::starting_session:
     case Phase::connecting:

@@ -6,8 +6,9 @@
 // adapters themselves; later LEDs and systemd). It decides what happens after a failure, with
 // the retry policies, and schedules the next attempt on the injected clock.
 //
-// Forward only: within one attempt the phase only moves on (fetching-key → starting-session →
-// connecting → confirming-live → live), an attempt ends in one of the waiting phases, and the
+// Forward only: within one attempt the phase only moves on (checking-verification →
+// [awaiting-verification →] fetching-key → starting-session → connecting → confirming-live →
+// live), an attempt ends in one of the waiting phases, and the
 // next attempt is a new, higher-numbered one that begins with a fresh key. stopping and stopped
 // are final. Events of an attempt that already ended are dropped.
 #include "live/clock.hpp"
@@ -26,10 +27,14 @@
 namespace agentcast::live {
 
 // Which part of going (and staying) live an event is about.
-enum class Step { key, session, publish, confirm, heartbeat, chat, thumbnail };
+enum class Step { verification, key, session, publish, confirm, heartbeat, chat, thumbnail };
 
 namespace event {
-struct Start {};           // configuration and credentials are loaded: begin the first attempt
+struct Start {};  // configuration and credentials are loaded: begin the first attempt
+// The platform's verification-status (skill 2.1): only a verified agent may fetch a key.
+struct Verification {
+  bool verified = false;
+};
 struct KeyFetched {};      // a fresh publishing URL is at hand (held by the target, never here)
 struct SessionStarted {};  // the platform knows the stream is coming
 struct Publishing {};      // the server acknowledged the first bytes
@@ -50,8 +55,9 @@ struct StopRequested {
 struct Stopped {};  // the output is closed and the platform told: nothing is left to do
 }  // namespace event
 
-using Event = std::variant<event::Start, event::KeyFetched, event::SessionStarted, event::Publishing,
-                           event::PlatformStatus, event::Failed, event::StopRequested, event::Stopped>;
+using Event =
+    std::variant<event::Start, event::Verification, event::KeyFetched, event::SessionStarted, event::Publishing,
+                 event::PlatformStatus, event::Failed, event::StopRequested, event::Stopped>;
 
 struct PlatformFacts {
   bool is_live = false;
@@ -64,7 +70,8 @@ struct LiveState {
   Phase phase = Phase::starting;
   std::uint64_t attempt = 0;  // go-live attempts begun; 0 before the first
   std::string label = "STARTING";
-  std::string problem;                    // why the last attempt ended; cleared when live
+  std::string problem;                    // why the last attempt ended (or waits); cleared when live
+  std::string notice;                     // what the owner must do, for the screen; empty when nothing
   std::optional<double> retry_in_s;       // while waiting: the delay chosen
   std::optional<PlatformFacts> platform;  // the last stream/status answer of this attempt
   int restarts() const { return attempt > 1 ? static_cast<int>(attempt - 1) : 0; }
@@ -74,8 +81,9 @@ struct LiveState {
 class GoLive {
  public:
   struct Options {
-    bool fetches_key = false;    // retake: /agent/rtmp and stream/start before every attempt
-    bool confirms_live = false;  // retake: wait for stream/status is_live before "live"
+    bool checks_verification = false;  // retake 2.1: verification-status before every attempt
+    bool fetches_key = false;          // retake: /agent/rtmp and stream/start before every attempt
+    bool confirms_live = false;        // retake: wait for stream/status is_live before "live"
     std::int64_t confirm_timeout_ms = 30000;
     std::int64_t healthy_after_ms = 30000;  // live this long: the next failure backs off afresh
   };
@@ -101,6 +109,7 @@ class GoLive {
   void exclusively(const std::function<void()>& work);
   void handle(const Event& event);
   void on(const event::Start&);
+  void on(const event::Verification& verification);
   void on(const event::KeyFetched&);
   void on(const event::SessionStarted&);
   void on(const event::Publishing&);
@@ -129,6 +138,7 @@ class GoLive {
   Retries publish_retries_;
   Retries credentials_retries_;
   Retries refused_retries_;
+  Retries verification_retries_;
   std::unique_ptr<Alarm> next_attempt_;
   std::unique_ptr<Alarm> confirm_deadline_;
   std::unique_ptr<Alarm> healthy_;

@@ -6,8 +6,10 @@
 namespace agentcast::live {
 namespace {
 
-constexpr std::array<std::pair<Phase, std::string_view>, 11> kNames{{
+constexpr std::array<std::pair<Phase, std::string_view>, 13> kNames{{
     {Phase::starting, "starting"},
+    {Phase::checking_verification, "checking-verification"},
+    {Phase::awaiting_verification, "awaiting-verification"},
     {Phase::fetching_key, "fetching-key"},
     {Phase::starting_session, "starting-session"},
     {Phase::connecting, "connecting"},
@@ -38,6 +40,8 @@ std::optional<Phase> phase_from_name(std::string_view name) {
 
 bool is_attempting(Phase phase) {
   switch (phase) {
+    case Phase::checking_verification:
+    case Phase::awaiting_verification:
     case Phase::fetching_key:
     case Phase::starting_session:
     case Phase::connecting:

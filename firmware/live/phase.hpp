@@ -8,15 +8,17 @@ namespace agentcast::live {
 
 enum class Phase {
   starting,
-  fetching_key,          // retake: /agent/rtmp
-  starting_session,      // retake: /agent/stream/start
-  connecting,            // the output runs, the server has not acknowledged a byte yet
-  confirming_live,       // retake: the server takes the stream, stream/status is not is_live yet
-  live,                  // on air
-  reconnecting,          // an attempt failed; waiting before the whole sequence again
-  credentials_rejected,  // retake: 401; shown, tried again once a minute
-  platform_error,        // retake: the platform refused a go-live request (400, 404); once a minute
-  stopping,              // EOS and stream/stop
+  checking_verification,  // retake: /agent/verification-status, step 0 of every attempt (skill 2.1)
+  awaiting_verification,  // retake: not verified through Twitter/X; re-checked every minute
+  fetching_key,           // retake: /agent/rtmp
+  starting_session,       // retake: /agent/stream/start
+  connecting,             // the output runs, the server has not acknowledged a byte yet
+  confirming_live,        // retake: the server takes the stream, stream/status is not is_live yet
+  live,                   // on air
+  reconnecting,           // an attempt failed; waiting before the whole sequence again
+  credentials_rejected,   // retake: 401; shown, tried again once a minute
+  platform_error,         // retake: the platform refused a go-live request (400, 404); once a minute
+  stopping,               // EOS and stream/stop
   stopped,
 };
 

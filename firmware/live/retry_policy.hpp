@@ -36,6 +36,9 @@ inline constexpr RetryPolicy kThumbnails{"thumbnails", 5, 60, 0.3};
 // so at most one attempt a minute (the owner may fix the credentials or the platform recover).
 inline constexpr RetryPolicy kCredentials{"credentials", 60, 60, 0};
 inline constexpr RetryPolicy kRefused{"platform-error", 60, 60, 0};
+// An agent that is not verified yet (skill 2.1): its owner is asked to verify it; the platform
+// is asked again once a minute, so the box goes live by itself soon after.
+inline constexpr RetryPolicy kVerification{"verification", 60, 60, 0};
 }  // namespace policy
 
 // The attempts made under one policy since the last success.

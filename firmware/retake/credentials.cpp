@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -48,12 +49,16 @@ Credentials parse_credentials(const std::string& json_text, const std::string& o
   Credentials credentials;
   credentials.access_token = text_field(document, "access_token", origin, true);
   if (credentials.access_token.empty()) throw CredentialsError(origin + ": access_token: empty");
+  if (!is_plausible_token(credentials.access_token)) {
+    throw CredentialsError(origin + ": access_token: holds characters no token has (spaces, control characters)");
+  }
   credentials.user_db_id = text_field(document, "userDbId", origin, true);
   credentials.agent_name = text_field(document, "agent_name", origin, false);
   credentials.agent_id = text_field(document, "agent_id", origin, false);
   credentials.wallet_address = text_field(document, "wallet_address", origin, false);
   credentials.token_address = text_field(document, "token_address", origin, false);
   credentials.token_ticker = text_field(document, "token_ticker", origin, false);
+  credentials.ticker = text_field(document, "ticker", origin, false);
   return credentials;
 }
 
@@ -66,8 +71,28 @@ std::string serialize_credentials(const Credentials& credentials) {
       {"wallet_address", credentials.wallet_address},
       {"token_address", credentials.token_address},
       {"token_ticker", credentials.token_ticker},
+      {"ticker", credentials.ticker},
   };
   return document.dump(2) + "\n";
+}
+
+bool is_plausible_token(std::string_view token) {
+  constexpr std::size_t kMaxTokenBytes = 4096;
+  if (token.empty() || token.size() > kMaxTokenBytes) return false;
+  return std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+AccessToken choose_access_token(const Credentials& stored, const std::string& path, const char* environment_value) {
+  std::string_view from_environment = environment_value != nullptr ? environment_value : "";
+  constexpr std::string_view kSpace = " \t\r\n";
+  from_environment.remove_prefix(std::min(from_environment.size(), from_environment.find_first_not_of(kSpace)));
+  from_environment = from_environment.substr(0, from_environment.find_last_not_of(kSpace) + 1);
+  if (from_environment.empty()) return {stored.access_token, path};
+  if (!is_plausible_token(from_environment)) {
+    throw CredentialsError(std::string(kTokenVariable) +
+                           " holds characters no token has (spaces, control characters); fix or unset it");
+  }
+  return {std::string(from_environment), kTokenVariable};
 }
 
 std::optional<Credentials> load_credentials(const std::string& path) {

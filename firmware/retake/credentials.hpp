@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace agentcast::retake {
 
@@ -15,7 +16,31 @@ struct Credentials {
   std::string wallet_address;
   std::string token_address;
   std::string token_ticker;
+  std::string ticker;  // (2.1) the symbol given at registration
 };
+
+// The token the box uses, and where it came from (for messages; the value is never shown).
+struct AccessToken {
+  std::string value;
+  std::string origin;  // kTokenVariable or the credentials file's path
+};
+
+// What the box acts as: the stored file (written back as it was read, never with a token from
+// the environment) and the token in force.
+struct Account {
+  Credentials stored;
+  AccessToken token;
+};
+
+inline constexpr const char* kTokenVariable = "RETAKE_ACCESS_TOKEN";
+
+// (2.1) The environment's RETAKE_ACCESS_TOKEN, when set and not empty (surrounding white space
+// ignored), wins over the file's token. Throws CredentialsError naming the variable, never its
+// value, when it holds what no token can (white space inside, control characters).
+AccessToken choose_access_token(const Credentials& stored, const std::string& path, const char* environment_value);
+
+// A token goes into an HTTP header: printable ASCII without spaces, at most 4096 bytes.
+bool is_plausible_token(std::string_view token);
 
 class CredentialsError : public std::runtime_error {
  public:

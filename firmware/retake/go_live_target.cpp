@@ -45,8 +45,14 @@ GoLiveTarget::GoLiveTarget(const config::Config& config, Credentials& credential
 
 void GoLiveTarget::on_change(const live::LiveState& now, const live::LiveState& before) {
   if (now.phase == before.phase && now.attempt == before.attempt) return;
-  next_status_.reset();
+  next_call_.reset();
   switch (now.phase) {
+    case Phase::checking_verification:
+      check_verification(now.attempt);
+      break;
+    case Phase::awaiting_verification:
+      recheck_verification_later(now);
+      break;
     case Phase::fetching_key:
       location_.clear();  // a key is never reused
       fetch_key(now.attempt);
@@ -58,7 +64,7 @@ void GoLiveTarget::on_change(const live::LiveState& now, const live::LiveState& 
       ask_status(now.attempt, live::Step::confirm);
       break;
     case Phase::live:
-      next_status_ =
+      next_call_ =
           clock_.after(kHeartbeatMs, [this, attempt = now.attempt] { ask_status(attempt, live::Step::heartbeat); });
       log::notice("live on retake.tv");
       break;
@@ -71,6 +77,29 @@ void GoLiveTarget::failed(std::uint64_t attempt, live::Step step, const char* wh
   log::warning(what, ": ", error.message);
   status_.api_error(std::string(what) + ": " + error.message, status::unix_now_ms());
   machine_.post(live::event::Failed{step, failure_of(error), error.message}, attempt);
+}
+
+// Step 0 of every attempt (skill 2.1): an agent that is not verified fetches no key.
+void GoLiveTarget::check_verification(std::uint64_t attempt) {
+  client_.verification_status([this, attempt](const ApiResult<bool>& verified) {
+    if (!verified.ok()) {
+      failed(attempt, live::Step::verification, "verification-status", verified.error);
+      return;
+    }
+    const auto waiting = [this, attempt] {
+      const auto& state = machine_.state();
+      return state.attempt == attempt && state.phase == Phase::awaiting_verification;
+    };
+    const bool was_waiting = waiting();  // entering the wait schedules the re-check by itself
+    machine_.post(live::event::Verification{*verified.value}, attempt);
+    if (was_waiting && waiting()) recheck_verification_later(machine_.state());
+  });
+}
+
+// While the owner has not verified the agent: asked again after the delay the machine chose.
+void GoLiveTarget::recheck_verification_later(const live::LiveState& state) {
+  const auto delay_ms = static_cast<std::int64_t>(state.retry_in_s.value_or(60) * 1000);
+  next_call_ = clock_.after(delay_ms, [this, attempt = state.attempt] { check_verification(attempt); });
 }
 
 void GoLiveTarget::fetch_key(std::uint64_t attempt) {
@@ -116,7 +145,7 @@ void GoLiveTarget::ask_status(std::uint64_t attempt, live::Step step) {
     const auto phase = machine_.state().phase;
     if (attempt != machine_.state().attempt || (phase != Phase::confirming_live && phase != Phase::live)) return;
     const bool live = phase == Phase::live;
-    next_status_ = clock_.after(live ? kHeartbeatMs : kConfirmIntervalMs, [this, attempt, live] {
+    next_call_ = clock_.after(live ? kHeartbeatMs : kConfirmIntervalMs, [this, attempt, live] {
       ask_status(attempt, live ? live::Step::heartbeat : live::Step::confirm);
     });
   });
@@ -137,7 +166,7 @@ void GoLiveTarget::store_token(const StreamStart& start) {
 }
 
 void GoLiveTarget::finish(const std::function<void()>& done) {
-  next_status_.reset();
+  next_call_.reset();
   if (!session_started_) {
     done();
     return;

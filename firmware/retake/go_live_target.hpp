@@ -1,6 +1,7 @@
 #pragma once
 // retake.tv's part of going live, in the platform's mandatory order, driven by the go-live
-// state machine's phases: fetching-key → /agent/rtmp (a fresh key every attempt, never
+// state machine's phases: checking-verification → /agent/verification-status (and again
+// every minute while awaiting-verification); fetching-key → /agent/rtmp (a fresh key every attempt, never
 // reused); starting-session → /agent/stream/start; confirming-live → /agent/stream/status
 // every 2 s; live → stream/status every 30 s as heartbeat; and /agent/stream/stop at the end.
 // It turns answers into events and typed failures; it decides nothing about retries.
@@ -31,6 +32,8 @@ class GoLiveTarget : public live::PublishTarget {
 
  private:
   void on_change(const live::LiveState& now, const live::LiveState& before);
+  void check_verification(std::uint64_t attempt);
+  void recheck_verification_later(const live::LiveState& state);
   void fetch_key(std::uint64_t attempt);
   void start_session(std::uint64_t attempt);
   void ask_status(std::uint64_t attempt, live::Step step);
@@ -45,7 +48,7 @@ class GoLiveTarget : public live::PublishTarget {
   status::BoxStatus& status_;
   std::string location_;
   bool session_started_ = false;
-  std::unique_ptr<live::Alarm> next_status_;
+  std::unique_ptr<live::Alarm> next_call_;  // the next status poll or verification check
 };
 
 }  // namespace agentcast::retake

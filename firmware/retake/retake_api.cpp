@@ -174,6 +174,25 @@ std::string parse_skill_version(std::string_view body_text) {
   return body.text("version");
 }
 
+std::string parse_verification_message(std::string_view body_text) {
+  const Body body(body_text, "prepare-verify");
+  std::string message = body.text("verification_message");
+  if (message.empty()) body.fail("verification_message", "empty");
+  return message;
+}
+
+bool parse_verified(std::string_view body_text, const std::string& endpoint) {
+  const Body body(body_text, endpoint);
+  return body.boolean("verified");
+}
+
+std::string parse_streamer_id(std::string_view body_text) {
+  const Body body(body_text, "users/streamer");
+  std::string id = body.text("streamer_id");
+  if (id.empty()) body.fail("streamer_id", "empty");
+  return id;
+}
+
 std::vector<ChatComment> parse_comments(std::string_view body_text) {
   const json document = parse_document(body_text, "stream/comments");
   const json* list = nullptr;

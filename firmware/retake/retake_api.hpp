@@ -12,7 +12,7 @@
 namespace agentcast::retake {
 
 // The skill version this firmware speaks.
-inline constexpr std::string_view kSkillVersion = "2.0.0";
+inline constexpr std::string_view kSkillVersion = "2.1.2";
 
 class ResponseError : public std::runtime_error {
  public:
@@ -74,6 +74,12 @@ StreamStatus parse_stream_status(std::string_view body);
 ThumbnailResult parse_thumbnail(std::string_view body);
 StopResult parse_stop(std::string_view body);
 std::string parse_skill_version(std::string_view body);
+// (2.1) prepare-verify's verification_message: the exact text the owner posts on Twitter/X.
+std::string parse_verification_message(std::string_view body);
+// (2.1) verify and verification-status: {"verified": bool}.
+bool parse_verified(std::string_view body, const std::string& endpoint);
+// (2.1) /users/streamer/<name>: the streamer's userDbId.
+std::string parse_streamer_id(std::string_view body);
 
 // Accepts every shape in chat-protocols.md §1.5: a bare array or {comments|messages: [...]};
 // observed (chat_event_id, sender_*), documented (_id, author{...}) and legacy (id, username,

@@ -112,11 +112,36 @@ void RetakeClient::call(net::HttpRequest request, bool authenticated, const char
 }
 
 void RetakeClient::register_agent(const std::string& name, const std::string& description, const std::string& image_url,
-                                  const std::string& wallet, Done<RegisterResult> done) {
-  const nlohmann::json body = {
-      {"agent_name", name}, {"agent_description", description}, {"image_url", image_url}, {"wallet_address", wallet}};
+                                  const std::string& wallet, const std::string& ticker, Done<RegisterResult> done) {
+  const nlohmann::json body = {{"agent_name", name},
+                               {"agent_description", description},
+                               {"image_url", image_url},
+                               {"wallet_address", wallet},
+                               {"ticker", ticker}};
   call<RegisterResult>(json_post(api_base_ + "/agent/register", body), false, "register", parse_register,
                        std::move(done));
+}
+
+void RetakeClient::prepare_verify(Done<std::string> done) {
+  call<std::string>(plain("POST", api_base_ + "/agent/prepare-verify"), true, "prepare-verify",
+                    parse_verification_message, std::move(done));
+}
+
+void RetakeClient::verify(const std::string& tweet_url, Done<bool> done) {
+  call<bool>(
+      json_post(api_base_ + "/agent/verify", {{"tweet_url", tweet_url}}), true, "verify",
+      [](std::string_view body) { return parse_verified(body, "verify"); }, std::move(done));
+}
+
+void RetakeClient::verification_status(Done<bool> done) {
+  call<bool>(
+      plain("GET", api_base_ + "/agent/verification-status"), true, "verification-status",
+      [](std::string_view body) { return parse_verified(body, "verification-status"); }, std::move(done));
+}
+
+void RetakeClient::streamer_id(const std::string& name, Done<std::string> done) {
+  call<std::string>(plain("GET", api_base_ + "/users/streamer/" + query_escape(name)), false, "users/streamer",
+                    parse_streamer_id, std::move(done));
 }
 
 void RetakeClient::fetch_rtmp(Done<RtmpEndpoint> done) {

@@ -37,11 +37,13 @@ class StreamApi {
   using Done = std::function<void(const ApiResult<T>&)>;
 
   virtual ~StreamApi() = default;
+  virtual void verification_status(Done<bool> done) = 0;  // (2.1) true when verified
   virtual void fetch_rtmp(Done<RtmpEndpoint> done) = 0;
   virtual void start_stream(Done<StreamStart> done) = 0;
   virtual void stream_status(Done<StreamStatus> done) = 0;
   virtual void update_thumbnail(std::string jpeg, Done<ThumbnailResult> done) = 0;
   virtual void stop_stream(Done<StopResult> done) = 0;
+  virtual void send_chat(const std::string& text, const std::string& destination_user_id, Done<Sent> done) = 0;
   virtual void comments(const std::string& user_db_id, int limit, const std::optional<std::string>& before_id,
                         Done<std::vector<ChatComment>> done) = 0;
   virtual void skill_version(Done<std::string> done) = 0;
@@ -54,13 +56,19 @@ class RetakeClient : public StreamApi {
   void set_access_token(std::string token) { token_ = std::move(token); }
 
   void register_agent(const std::string& name, const std::string& description, const std::string& image_url,
-                      const std::string& wallet, Done<RegisterResult> done);
+                      const std::string& wallet, const std::string& ticker, Done<RegisterResult> done);
+  // (2.1) Twitter/X verification: the message to post, the tweet's URL back, the state.
+  void prepare_verify(Done<std::string> done);
+  void verify(const std::string& tweet_url, Done<bool> done);
+  void verification_status(Done<bool> done) override;
+  // (2.1) Another streamer's userDbId by name (public: no token sent).
+  void streamer_id(const std::string& name, Done<std::string> done);
   void fetch_rtmp(Done<RtmpEndpoint> done) override;
   void start_stream(Done<StreamStart> done) override;
   void stream_status(Done<StreamStatus> done) override;
   void update_thumbnail(std::string jpeg, Done<ThumbnailResult> done) override;
   void stop_stream(Done<StopResult> done) override;
-  void send_chat(const std::string& text, const std::string& destination_user_id, Done<Sent> done);
+  void send_chat(const std::string& text, const std::string& destination_user_id, Done<Sent> done) override;
   void comments(const std::string& user_db_id, int limit, const std::optional<std::string>& before_id,
                 Done<std::vector<ChatComment>> done) override;
   void skill_version(Done<std::string> done) override;

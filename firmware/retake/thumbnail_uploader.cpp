@@ -63,35 +63,42 @@ void ThumbnailUploader::upload(std::uint64_t attempt, const char* why) {
   const auto current = [this, attempt] {
     return machine_.state().attempt == attempt && machine_.state().phase == live::Phase::live;
   };
-  thumbnails_.request(
-      [this, attempt, why, current](const std::optional<pipeline::Thumbnail>& thumbnail, const std::string& error) {
-        if (!current()) return;
-        if (!thumbnail) {
-          log::warning("thumbnail: ", error);
-          return;
-        }
-        const double encode_ms = thumbnail->elapsed_ms;
-        client_.update_thumbnail(
-            thumbnail->jpeg, [this, attempt, why, encode_ms, current](const ApiResult<ThumbnailResult>& result) {
-              if (!current()) return;
-              if (result.ok()) {
-                retries_.reset();
-                status_.last_thumbnail_unix_ms = status::unix_now_ms();
-                status_.last_thumbnail_encode_ms = encode_ms;
-                log::info("thumbnail uploaded (", why, ")");
-                return;
-              }
-              log::warning("thumbnail: ", result.error.message);
-              status_.api_error("thumbnail: " + result.error.message, status::unix_now_ms());
-              const auto failure = failure_of(result.error);
-              if (failure == live::Failure::unauthorized) {
-                machine_.post(live::event::Failed{live::Step::thumbnail, failure, result.error.message}, attempt);
-              } else if (failure == live::Failure::transient) {
-                retry_ = clock_.after(static_cast<std::int64_t>(retries_.next_delay_s() * 1000),
-                                      [this, attempt] { upload(attempt, "retry"); });
-              }
-            });
-      });
+  const bool first = std::string_view(why) == "first";
+  thumbnails_.request([this, attempt, why, first, current](const std::optional<pipeline::Thumbnail>& thumbnail,
+                                                           const std::string& error) {
+    if (!current()) return;
+    if (!thumbnail) {
+      log::warning("thumbnail: ", error);
+      first_done(attempt, first);
+      return;
+    }
+    const double encode_ms = thumbnail->elapsed_ms;
+    client_.update_thumbnail(
+        thumbnail->jpeg, [this, attempt, why, first, encode_ms, current](const ApiResult<ThumbnailResult>& result) {
+          if (!current()) return;
+          first_done(attempt, first);
+          if (result.ok()) {
+            retries_.reset();
+            status_.last_thumbnail_unix_ms = status::unix_now_ms();
+            status_.last_thumbnail_encode_ms = encode_ms;
+            log::info("thumbnail uploaded (", why, ")");
+            return;
+          }
+          log::warning("thumbnail: ", result.error.message);
+          status_.api_error("thumbnail: " + result.error.message, status::unix_now_ms());
+          const auto failure = failure_of(result.error);
+          if (failure == live::Failure::unauthorized) {
+            machine_.post(live::event::Failed{live::Step::thumbnail, failure, result.error.message}, attempt);
+          } else if (failure == live::Failure::transient) {
+            retry_ = clock_.after(static_cast<std::int64_t>(retries_.next_delay_s() * 1000),
+                                  [this, attempt] { upload(attempt, "retry"); });
+          }
+        });
+  });
+}
+
+void ThumbnailUploader::first_done(std::uint64_t attempt, bool first) const {
+  if (first && first_done_) first_done_(attempt);
 }
 
 }  // namespace agentcast::retake

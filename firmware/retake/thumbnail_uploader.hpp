@@ -19,9 +19,13 @@ class ThumbnailUploader {
                     std::function<double()> unit_random, pipeline::ThumbnailTap& thumbnails,
                     const scene::ScreenState& screen, status::BoxStatus& status);
 
+  // Called once per go-live when its first thumbnail was uploaded or given up on.
+  void on_first_done(std::function<void(std::uint64_t attempt)> listener) { first_done_ = std::move(listener); }
+
  private:
   void on_change(const live::LiveState& now, const live::LiveState& before);
   void upload(std::uint64_t attempt, const char* why);
+  void first_done(std::uint64_t attempt, bool first) const;
   void check_change(std::uint64_t attempt);
   void schedule_periodic(std::uint64_t attempt);
 
@@ -38,6 +42,7 @@ class ThumbnailUploader {
   std::unique_ptr<live::Alarm> periodic_;
   std::unique_ptr<live::Alarm> retry_;
   std::unique_ptr<live::Alarm> change_check_;
+  std::function<void(std::uint64_t)> first_done_;
 };
 
 }  // namespace agentcast::retake

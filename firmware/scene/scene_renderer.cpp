@@ -181,7 +181,9 @@ void SceneRenderer::draw_status_strip(const scene::ScreenState& state, std::stri
   std::string left = (status.live ? "\u25CF LIVE" : "\u25CB " + status.label);
   if (status.viewers) left += "   viewers " + std::to_string(*status.viewers);
   if (status.uptime_s) left += "   uptime " + format_uptime(*status.uptime_s);
+  if (!status.notice.empty()) left += "   \u2014 " + status.notice;
   PangoLayout* layout = layout_with(ui_font_.get(), left, static_cast<int>(width_ * 0.7));
+  pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);  // one line, whatever the notice says
   int h = 0;
   pango_layout_get_pixel_size(layout, nullptr, &h);
   draw_text(layout, pad, top + (strip - h) / 2, status.live ? kLive : kMuted);

@@ -20,6 +20,7 @@ struct StreamStatus {
   bool live = false;
   std::optional<int> viewers;
   std::optional<std::int64_t> uptime_s;
+  std::string notice;  // what the owner must do (e.g. verify the agent); shown after the label
   bool operator==(const StreamStatus&) const = default;
 };
 

@@ -54,6 +54,8 @@ TEST(Config, EmptyObjectGivesTheContractDefaults) {
   LONGS_EQUAL(720, config.thumbnail_height());
   DOUBLES_EQUAL(2.5, config.chat.poll_active_s, 0);
   DOUBLES_EQUAL(8, config.chat.poll_quiet_s, 0);
+  CHECK_FALSE(config.chat.opening_message.empty());
+  DOUBLES_EQUAL(600, config.chat.opening_after_off_s, 0);
   STRCMP_EQUAL("auto", config.board.name.c_str());
   DOUBLES_EQUAL(30, config.thumbnail.min_gap_s, 0);
   STRCMP_EQUAL("", config.status.file.c_str());
@@ -69,7 +71,7 @@ TEST(Config, EveryKeyOfTheContractIsRead) {
     "audio": {"source": "alsa", "device": "hw:1,0", "bitrate_kbps": 96, "rate": 48000, "channels": 1},
     "scene": {"title": "My agent", "log_file": "/var/log/agent.log", "font": "DejaVu Sans Mono 12"},
     "thumbnail": {"interval_s": 120, "width": 640, "height": 360, "path": "/run/agentcast/thumb.jpg", "min_gap_s": 45},
-    "chat": {"poll_active_s": 2, "poll_quiet_s": 10},
+    "chat": {"poll_active_s": 2, "poll_quiet_s": 10, "opening_message": "Back on air", "opening_after_off_s": 900},
     "board": {"name": "rpi4"},
     "status": {"file": "/run/box/status.json"}
   })",
@@ -88,6 +90,8 @@ TEST(Config, EveryKeyOfTheContractIsRead) {
   LONGS_EQUAL(640, config.thumbnail_width());
   STRCMP_EQUAL("/run/agentcast/thumb.jpg", config.thumbnail.path.c_str());
   DOUBLES_EQUAL(10, config.chat.poll_quiet_s, 0);
+  STRCMP_EQUAL("Back on air", config.chat.opening_message.c_str());
+  DOUBLES_EQUAL(900, config.chat.opening_after_off_s, 0);
   STRCMP_EQUAL("rpi4", config.board.name.c_str());
   DOUBLES_EQUAL(45, config.thumbnail.min_gap_s, 0);
   STRCMP_EQUAL("/run/box/status.json", config.status.file.c_str());
@@ -134,6 +138,10 @@ TEST(Config, OutOfRangeValuesAreRejected) {
   CHECK(error_of(R"({"thumbnail": {"interval_s": 0}})").starts_with("test.json: thumbnail.interval_s:"));
   CHECK(error_of(R"({"thumbnail": {"min_gap_s": 0.5}})").starts_with("test.json: thumbnail.min_gap_s:"));
   STRCMP_EQUAL("test.json: status.file: expected a string", error_of(R"({"status": {"file": 3}})").c_str());
+  CHECK(error_of(R"({"chat": {"opening_message": "two\nlines"}})").starts_with("test.json: chat.opening_message:"));
+  CHECK(error_of(R"({"chat": {"opening_message": ")" + std::string(501, 'a') + R"("}})")
+            .starts_with("test.json: chat.opening_message:"));
+  CHECK(error_of(R"({"chat": {"opening_after_off_s": -1}})").starts_with("test.json: chat.opening_after_off_s:"));
 }
 
 TEST(Config, UnknownEncoderListsTheKnownOnes) {

@@ -4,7 +4,10 @@
 It follows the contract strictly and rejects what the real service rejects: calls without a
 valid Bearer token get 401, a stale RTMP key is refused at publish time (nginx-rtmp's
 on_publish asks /_hooks/on_publish), thumbnails must be multipart with a JPEG/PNG file in
-field "image", comments without an active session get 409.
+field "image", comments without an active session get 409. Skill 2.1.2: registration needs a
+ticker of 1-10 characters; a registered agent is not verified until /agent/verify is called,
+after /agent/prepare-verify, with the URL of an x.com / twitter.com status whose text (posted
+through /_control/tweet, since the emulator cannot read Twitter/X) contains the code.
 
 Test control (no auth, loopback only):
   POST /_control/fault     {"path": "/agent/stream/status", "status": 500, "count": 1,
@@ -13,19 +16,24 @@ Test control (no auth, loopback only):
   POST /_control/revoke    invalidates every access token (later calls get 401)
   POST /_control/hold_live {"seconds": S}  stream/status says not live for the next S seconds
   POST /_control/skill     {"version": "2.1.0"}
+  POST /_control/agent     {"access_token", "userDbId", "agent_name", "verified": true}  adds an agent
+  POST /_control/verified  {"verified": bool}  flips every agent's verification
+  POST /_control/tweet     {"url": "...", "text": "..."}  a tweet the owner "posted"
   GET  /_control/log       every request so far: method, path, time, auth
   GET  /_control/state     keys issued, session, publishing key, live
 """
 import argparse
 import json
+import re
 import secrets
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+STATUS_URL = re.compile(r"^https://(www\.|mobile\.)?(x|twitter)\.com/[A-Za-z0-9_]{1,15}/status/[0-9]{1,25}(\?[^#\s]*)?$")
 
 
 def base58_decode(text):
@@ -53,7 +61,8 @@ class State:
         self.next_comment_id = 1000
         self.faults = []
         self.log = []
-        self.skill_version = "2.0.0"
+        self.skill_version = "2.1.2"
+        self.tweets = {}          # url -> text, "posted" through /_control/tweet
         self.started_at = None
         self.live_held_until = 0.0  # stream/status says not live before this time (hold_live)
 
@@ -117,6 +126,8 @@ class Handler(BaseHTTPRequestHandler):
         endpoint = path[len("/api/v1"):]
         agent = self.agent()
         self.record(endpoint, agent is not None)
+        if self.command == "GET" and endpoint.startswith("/users/streamer/"):
+            return self.streamer(unquote(endpoint[len("/users/streamer/"):]))
         fault = self.take_fault(endpoint)
         if fault:
             time.sleep(fault.get("delay_ms", 0) / 1000)
@@ -127,6 +138,9 @@ class Handler(BaseHTTPRequestHandler):
         if agent is None:
             return self.send_json(401, {"error": "Invalid or missing access_token"})
         routes = {
+            ("POST", "/agent/prepare-verify"): self.prepare_verify,
+            ("POST", "/agent/verify"): self.verify,
+            ("GET", "/agent/verification-status"): self.verification_status,
             ("POST", "/agent/rtmp"): self.rtmp,
             ("POST", "/agent/stream/start"): self.stream_start,
             ("GET", "/agent/stream/status"): self.stream_status,
@@ -151,6 +165,11 @@ class Handler(BaseHTTPRequestHandler):
         for field in ("agent_name", "agent_description", "image_url", "wallet_address"):
             if not isinstance(data.get(field), str) or not data[field]:
                 return self.send_json(400, {"error": f"{field} is required"})
+        ticker = data.get("ticker")
+        if not isinstance(ticker, str) or not ticker:
+            return self.send_json(400, {"error": "ticker is required"})
+        if len(ticker) > 10:
+            return self.send_json(400, {"error": "ticker must be at most 10 characters"})
         decoded = base58_decode(data["wallet_address"])
         if decoded is None or len(decoded) != 32:
             return self.send_json(400, {"error": "wallet_address must be a Solana public key"})
@@ -161,10 +180,45 @@ class Handler(BaseHTTPRequestHandler):
             token = "rtk_" + secrets.token_hex(16)
             agent = {"access_token": token, "agent_id": "agent_" + secrets.token_hex(4),
                      "userDbId": str(uuid.uuid4()), "wallet_address": data["wallet_address"],
-                     "agent_name": data["agent_name"], "token_address": "", "token_ticker": ""}
+                     "agent_name": data["agent_name"], "ticker": ticker, "token_address": "", "token_ticker": "",
+                     "verified": False, "verification_code": None}
             self.state.agents[token] = agent
         return self.send_json(200, {k: agent[k] for k in ("access_token", "agent_id", "userDbId",
                                                           "wallet_address", "token_address", "token_ticker")})
+
+    def prepare_verify(self, agent, body):
+        with self.state.lock:
+            agent["verification_code"] = secrets.token_hex(4).upper()
+            message = "Claiming my Livestreaming Agent on @retakedottv. Code: " + agent["verification_code"]
+        return self.send_json(200, {"verification_message": message})
+
+    def verify(self, agent, body):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return self.send_json(400, {"error": "invalid JSON"})
+        url = data.get("tweet_url") if isinstance(data, dict) else None
+        with self.state.lock:
+            code = agent.get("verification_code")
+            if not code:
+                return self.send_json(400, {"error": "No verification message prepared - call /agent/prepare-verify first"})
+            if not isinstance(url, str) or not STATUS_URL.match(url):
+                return self.send_json(400, {"error": "tweet_url must be an x.com or twitter.com status URL"})
+            if code not in self.state.tweets.get(url, ""):
+                return self.send_json(400, {"error": "The tweet does not contain the verification code"})
+            agent["verified"] = True
+        return self.send_json(200, {"verified": True})
+
+    def verification_status(self, agent, body):
+        return self.send_json(200, {"verified": bool(agent.get("verified"))})
+
+    def streamer(self, name):
+        with self.state.lock:
+            for agent in self.state.agents.values():
+                if agent["agent_name"] == name:
+                    return self.send_json(200, {"streamer_id": agent["userDbId"], "username": name,
+                                                "token_address": agent["token_address"]})
+        return self.send_json(404, {"error": "Streamer not found"})
 
     def rtmp(self, agent, body):
         with self.state.lock:
@@ -180,7 +234,7 @@ class Handler(BaseHTTPRequestHandler):
             self.state.started_key = self.state.current_key
             if not agent["token_address"]:
                 agent["token_address"] = "Tok" + secrets.token_hex(20)
-                agent["token_ticker"] = agent["agent_name"][:5].upper()
+                agent["token_ticker"] = agent.get("ticker") or agent["agent_name"][:5].upper()
         return self.send_json(200, {"success": True, "token": {
             "name": agent["agent_name"], "ticker": agent["token_ticker"], "imageUrl": "",
             "tokenAddress": agent["token_address"], "tokenType": "meteora"}})
@@ -290,7 +344,14 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/_control/skill":
                 self.state.skill_version = data["version"]
             elif path == "/_control/agent":
-                self.state.agents[data["access_token"]] = dict(data, token_address="", token_ticker="")
+                self.state.agents[data["access_token"]] = dict(
+                    data, token_address="", token_ticker="", verified=data.get("verified", True))
+                self.state.names.add(data.get("agent_name", ""))
+            elif path == "/_control/verified":
+                for agent in self.state.agents.values():
+                    agent["verified"] = bool(data["verified"])
+            elif path == "/_control/tweet":
+                self.state.tweets[data["url"]] = data["text"]
             elif path == "/_control/chat":
                 return self.send_json(200, self.state.comments)
             elif path == "/_control/log":

@@ -6,6 +6,7 @@
 #include "support/child_process.hpp"
 #include "support/ffprobe.hpp"
 #include "support/nginx_rtmp.hpp"
+#include "support/retake_box.hpp"
 #include "support/retake_emulator.hpp"
 #include "support/temp_dir.hpp"
 
@@ -13,6 +14,8 @@
 #include <glib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -37,88 +40,7 @@ std::vector<std::string> shown_comment_ids(const std::string& log) {
 
 }  // namespace
 
-TEST_GROUP(GoLive) {
-  TempDir dir;
-  std::unique_ptr<NginxRtmp> server;
-  std::unique_ptr<RetakeEmulator> emulator;
-  const std::string token = "rtk_integration_" + std::to_string(g_random_int());
-
-  void setup() override {
-    const int emulator_port = free_loopback_port();
-    server = std::make_unique<NginxRtmp>(dir, "http://127.0.0.1:" + std::to_string(emulator_port) + "/_hooks");
-    emulator = std::make_unique<RetakeEmulator>(
-        dir, "rtmp://127.0.0.1:" + std::to_string(server->rtmp_port()) + "/live", emulator_port);
-    emulator->control("agent", {{"access_token", token}, {"userDbId", "user_it"}, {"agent_name", "It"}});
-    agentcast::retake::save_credentials(dir.file("credentials.json"), {token, "It", "agent_it", "user_it", "", "", ""});
-    write_config(R"({"interval_s": 3})");
-  }
-  void write_config(const std::string& thumbnail_section) {
-    dir.write("agentcast.json", R"({"platform": {"kind": "retake", "api_base": ")" + emulator->api_base() +
-                                    R"(", "skill_url": ")" + emulator->skill_url() + R"(", "credentials": ")" +
-                                    dir.file("credentials.json") + R"("},
-      "scene": {"log_file": ")" + dir.file("stream.log") +
-                                    R"("}, "board": {"name": "generic"},
-      "thumbnail": )" + thumbnail_section +
-                                    R"(, "chat": {"poll_active_s": 0.5, "poll_quiet_s": 1},
-      "status": {"file": ")" + dir.file("run/status.json") +
-                                    R"("}})");
-  }
-  void teardown() override {
-    emulator.reset();
-    server.reset();
-  }
-
-  std::unique_ptr<ChildProcess> start_box() { return agentcast::testing::start_box(dir); }
-  // Waits (bounded) on the box's status file.
-  StatusWait wait_until(const std::function<bool(const nlohmann::json&)>& holds, std::chrono::milliseconds timeout) {
-    return wait_for_box_status(dir.file("run/status.json"), holds, timeout);
-  }
-  void wait_until_live(std::chrono::milliseconds timeout) {
-    const auto live = wait_until([](const nlohmann::json& s) { return s.value("state", "") == "live"; }, timeout);
-    CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());
-  }
-  // Waits (bounded) until the emulator has seen `count` calls to `path`.
-  bool wait_for_calls(const std::string& path, int count, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (emulator->count(path) < count) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(50ms);
-    }
-    return true;
-  }
-  void stop_box(ChildProcess & box) { stop_box_gracefully(box); }
-  // `agentcast status` as an operator runs it; its exit code, and its output in `output`.
-  int box_status(std::string & output) {
-    const int code = run_command({AGENTCAST_BINARY, "status", "--config", dir.file("agentcast.json")}, &output, 20000);
-    check_no_secret_in(output);
-    return code;
-  }
-  // Waits (bounded) until `agentcast status` prints `text`; returns the last output.
-  std::string wait_for_status(const std::string& text, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string output;
-    while (std::chrono::steady_clock::now() < deadline) {
-      box_status(output);
-      if (output.find(text) != std::string::npos) return output;
-      std::this_thread::sleep_for(300ms);
-    }
-    FAIL(("status never showed \"" + text + "\":\n" + output).c_str());
-    return output;
-  }
-  void check_no_secret_in(const std::string& text) {
-    CHECK_TEXT(text.find(token) == std::string::npos, "the access token appears");
-    for (const auto& key : emulator->control("state")["keys_issued"]) {
-      CHECK_TEXT(text.find(key.get<std::string>()) == std::string::npos, "an RTMP key appears");
-    }
-  }
-  void check_no_secret_logged() {
-    const std::string log = dir.read("agentcast.log");
-    CHECK_TEXT(log.find(token) == std::string::npos, "the access token appears in the log");
-    for (const auto& key : emulator->control("state")["keys_issued"]) {
-      CHECK_TEXT(log.find(key.get<std::string>()) == std::string::npos, "an RTMP key appears in the log");
-    }
-  }
-};
+TEST_GROUP_BASE(GoLive, RetakeBoxTest){};
 
 TEST(GoLive, FollowsThePlatformsOrderAndShowsEveryCommentOnce) {
   auto box = start_box();
@@ -142,7 +64,7 @@ TEST(GoLive, FollowsThePlatformsOrderAndShowsEveryCommentOnce) {
   CHECK_TEXT(status_file["bitrate_kbps"].get<double>() > 100, output.c_str());
   LONGS_EQUAL(0, box_status(output));
 
-  stop_box(*box);
+  stop_box_gracefully(*box);
   check_no_secret_logged();
 
   // Every comment exactly once, none skipped, none twice.
@@ -172,11 +94,12 @@ TEST(GoLive, FollowsThePlatformsOrderAndShowsEveryCommentOnce) {
     if (path == "/skill.json") continue;
     if (calls.empty() || calls.back() != path) calls.push_back(path);
   }
-  CHECK(calls.size() >= 5);
-  STRCMP_EQUAL("/agent/rtmp", calls[0].c_str());
-  STRCMP_EQUAL("/agent/stream/start", calls[1].c_str());
-  STRCMP_EQUAL("on_publish", calls[2].c_str());
-  STRCMP_EQUAL("/agent/stream/status", calls[3].c_str());
+  CHECK(calls.size() >= 6);
+  STRCMP_EQUAL("/agent/verification-status", calls[0].c_str());  // step 0 of skill 2.1
+  STRCMP_EQUAL("/agent/rtmp", calls[1].c_str());
+  STRCMP_EQUAL("/agent/stream/start", calls[2].c_str());
+  STRCMP_EQUAL("on_publish", calls[3].c_str());
+  STRCMP_EQUAL("/agent/stream/status", calls[4].c_str());
   STRCMP_EQUAL("/agent/stream/stop", calls.back().c_str());
   // The first thumbnail and the first chat poll right after is_live was confirmed.
   CHECK(first_thumbnail > first_live_status && first_thumbnail - first_live_status < 1.0);
@@ -227,7 +150,7 @@ TEST(GoLive, AServerOutageKeepsThePictureAndComesBackWithAFreshKey) {
   CHECK_TEXT(seconds <= 3.0, std::to_string(seconds).c_str());
   // The scene and the encoders never stopped: only the connection was rebuilt.
   CHECK_EQUAL(rebuilds_before, again.last->at("pipeline_rebuilds").get<int>());
-  stop_box(*box);
+  stop_box_gracefully(*box);
   check_no_secret_logged();
   const auto keys = emulator->control("state")["keys_issued"];
   CHECK(keys.size() >= 2);
@@ -260,7 +183,7 @@ TEST(GoLive, AFrozenServerIsDetectedWithinFiveSecondsAndLeftBehind) {
   const auto again = wait_for_box_status(
       status_path, [](const nlohmann::json& s) { return s["state"] == "live" && s["restarts"].get<int>() >= 1; }, 20s);
   CHECK_TEXT(again.held, (again.describe() + "\n" + dir.read("agentcast.log")).c_str());
-  stop_box(*box);
+  stop_box_gracefully(*box);
 }
 
 TEST(GoLive, ARejectedTokenStopsTheCallsWithoutHammering) {
@@ -279,7 +202,7 @@ TEST(GoLive, ARejectedTokenStopsTheCallsWithoutHammering) {
   std::this_thread::sleep_for(6s);
   // At most a slow retry: nothing like the chat poll's 2 calls a second.
   CHECK_TEXT(emulator->log().size() - calls_before <= 2, std::to_string(emulator->log().size() - calls_before).c_str());
-  stop_box(*box);
+  stop_box_gracefully(*box);
   check_no_secret_logged();
 }
 
@@ -310,12 +233,12 @@ TEST(GoLive, AnApiOutageAtStartBacksOffExponentiallyWithJitter) {
   wait_until_live(30s);
   const std::string output = wait_for_status("state:      live", 5s);
   CHECK_TEXT(output.find("go-live: rtmp: HTTP 500") != std::string::npos, output.c_str());
-  stop_box(*box);
+  stop_box_gracefully(*box);
   // 1 s, 2 s, 4 s, each within the 30 % jitter: growing, never hammering.
   const auto intervals = intervals_between(emulator->log(), "/agent/rtmp");
   LONGS_EQUAL_TEXT(3, intervals.size(), describe_intervals(intervals).c_str());
-  const double nominal[] = {1, 2, 4};
-  for (std::size_t i = 0; i < intervals.size(); ++i) {
+  const std::array<double, 3> nominal{1, 2, 4};
+  for (std::size_t i = 0; i < std::min(intervals.size(), nominal.size()); ++i) {
     CHECK_TEXT(intervals[i] >= 0.7 * nominal[i] && intervals[i] <= 1.3 * nominal[i] + 0.5,
                describe_intervals(intervals).c_str());
   }
@@ -345,7 +268,7 @@ TEST(GoLive, ApiFaultsWhileLiveNeitherStallTheVideoNorKeepChatDark) {
       status_path, [&](const nlohmann::json& s) { return s["chat_shown"].get<int>() > shown_before; }, 20s);
   CHECK_TEXT(recovered.held, recovered.describe().c_str());
   CHECK_TEXT(recovered.last->at("state") == "live", recovered.describe().c_str());
-  stop_box(*box);
+  stop_box_gracefully(*box);
 
   // From the answer of the last faulty poll to the next (successful) poll: at most 10 s.
   auto log = emulator->log();
@@ -401,7 +324,7 @@ TEST(GoLive, TheBoxSaysConfirmingUntilThePlatformReportsItLive) {
   CHECK_TEXT(live.held, live.describe().c_str());
   CHECK(g_get_real_time() / 1e6 >= held_until - 0.5);
   CHECK_TEXT(live.last->at("label") == "LIVE", live.describe().c_str());
-  stop_box(*box);
+  stop_box_gracefully(*box);
   // Only one key: confirming for 10 s is not a failure.
   LONGS_EQUAL(1, emulator->control("state")["keys_issued"].size());
 }
@@ -420,7 +343,7 @@ TEST(GoLive, ARefusedGoLiveRequestIsNotRetriedWithinAMinute) {
              refused.describe().c_str());
   std::this_thread::sleep_for(5s);  // a bounded look for a second attempt that must not come
   CHECK_EQUAL(1, emulator->count("/agent/rtmp"));
-  stop_box(*box);
+  stop_box_gracefully(*box);
 }
 
 TEST(GoLive, APictureThatChangedALotGetsAThumbnailBeforeItsTime) {
@@ -436,7 +359,7 @@ TEST(GoLive, APictureThatChangedALotGetsAThumbnailBeforeItsTime) {
   for (int i = 0; i < 30; ++i) screenful += "agent step " + std::to_string(i) + "\n";
   dir.write("stream.log", "one\ntwo\nthree\n" + screenful);
   CHECK_TEXT(wait_for_calls("/agent/update-thumbnail", 2, 6s), dir.read("agentcast.log").c_str());
-  stop_box(*box);
+  stop_box_gracefully(*box);
   LONGS_EQUAL(2, emulator->count("/agent/update-thumbnail"));
 }
 
@@ -488,7 +411,7 @@ TEST(GoLive, AnswersWithOverflowingNumbersAreFailedCallsAndTheStreamGoesOn) {
       20s);
   CHECK_TEXT(recovered.held, recovered.describe().c_str());
   CHECK_TEXT(box->running(), dir.read("agentcast.log").c_str());
-  stop_box(*box);
+  stop_box_gracefully(*box);
   check_no_secret_logged();
 
   const std::string log = dir.read("agentcast.log");

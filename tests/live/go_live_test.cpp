@@ -41,18 +41,25 @@ struct Recorder {
 
 // The platform as the retake adapter would drive it: answers each phase it is asked for.
 struct FakePlatform {
+  int verification_checks = 0;
   int keys_fetched = 0;
   int sessions_started = 0;
-  bool answer = true;  // false: leaves the machine waiting in fetching-key / starting-session
+  bool verified = true;
+  bool answers_verification = true;  // false: leaves the machine in checking-verification
+  bool answer = true;                // false: leaves the machine waiting in fetching-key / starting-session
 };
 
 struct Box {
   explicit Box(bool retake)
-      : machine({.fetches_key = retake, .confirms_live = retake}, clock, [] { return kNoJitter; }) {
+      : machine({.checks_verification = retake, .fetches_key = retake, .confirms_live = retake}, clock,
+                [] { return kNoJitter; }) {
     machine.subscribe([this](const LiveState& now, const LiveState& before) {
       recorder.seen.push_back(now);
       if (now.phase == before.phase && now.attempt == before.attempt) return;
-      if (now.phase == Phase::fetching_key) {
+      if (now.phase == Phase::checking_verification) {
+        ++platform.verification_checks;
+        if (platform.answers_verification) machine.post(event::Verification{platform.verified}, now.attempt);
+      } else if (now.phase == Phase::fetching_key) {
         ++platform.keys_fetched;
         if (platform.answer) machine.post(event::KeyFetched{}, now.attempt);
       } else if (now.phase == Phase::starting_session) {
@@ -78,8 +85,12 @@ struct Box {
       if (target == Phase::stopped) machine.post(event::Stopped{});
       return;
     }
+    if (target == Phase::checking_verification) platform.answers_verification = false;
+    if (target == Phase::awaiting_verification) platform.verified = false;
     if (target == Phase::fetching_key || target == Phase::starting_session) platform.answer = false;
     machine.post(event::Start{});
+    platform.answers_verification = true;
+    platform.verified = true;
     if (target == Phase::starting_session) machine.post(event::KeyFetched{});
     if (target == Phase::credentials_rejected) machine.post(failed(Step::key, Failure::unauthorized));
     if (target == Phase::platform_error) machine.post(failed(Step::key, Failure::refused));
@@ -90,10 +101,19 @@ struct Box {
   }
 };
 
-const std::vector<Phase> kAllPhases{
-    Phase::starting,        Phase::fetching_key, Phase::starting_session, Phase::connecting,
-    Phase::confirming_live, Phase::live,         Phase::reconnecting,     Phase::credentials_rejected,
-    Phase::platform_error,  Phase::stopping,     Phase::stopped};
+const std::vector<Phase> kAllPhases{Phase::starting,
+                                    Phase::checking_verification,
+                                    Phase::awaiting_verification,
+                                    Phase::fetching_key,
+                                    Phase::starting_session,
+                                    Phase::connecting,
+                                    Phase::confirming_live,
+                                    Phase::live,
+                                    Phase::reconnecting,
+                                    Phase::credentials_rejected,
+                                    Phase::platform_error,
+                                    Phase::stopping,
+                                    Phase::stopped};
 
 }  // namespace
 
@@ -114,8 +134,66 @@ TEST(GoLiveMachine, RetakeGoesLiveOnlyOnceThePlatformConfirms) {
   CHECK(box.phase() == Phase::live);
   STRCMP_EQUAL("LIVE", box.machine.state().label.c_str());
   LONGS_EQUAL(7, box.machine.state().platform->viewers);
-  CHECK((std::vector{Phase::fetching_key, Phase::starting_session, Phase::connecting, Phase::confirming_live,
-                     Phase::live}) == box.recorder.phases());
+  CHECK((std::vector{Phase::checking_verification, Phase::fetching_key, Phase::starting_session, Phase::connecting,
+                     Phase::confirming_live, Phase::live}) == box.recorder.phases());
+}
+
+TEST(GoLiveMachine, AnUnverifiedAgentWaitsForItsOwnerAndFetchesNoKey) {
+  Box box(true);
+  box.platform.verified = false;
+  box.machine.post(event::Start{});
+  CHECK(box.phase() == Phase::awaiting_verification);
+  STRCMP_EQUAL("AWAITING VERIFICATION", box.machine.state().label.c_str());
+  STRCMP_CONTAINS("agentcast verify", box.machine.state().notice.c_str());
+  STRCMP_CONTAINS("not verified", box.machine.state().problem.c_str());
+  DOUBLES_EQUAL(60, *box.machine.state().retry_in_s, 1e-9);
+  // Further "not verified" answers change nothing: no key, no new attempt, no publication.
+  const auto published = box.recorder.seen.size();
+  for (int i = 0; i < 5; ++i) {
+    box.clock.advance(60000);
+    box.machine.post(event::Verification{false});
+  }
+  CHECK(box.phase() == Phase::awaiting_verification);
+  LONGS_EQUAL(0, box.platform.keys_fetched);
+  LONGS_EQUAL(1, box.machine.state().attempt);
+  LONGS_EQUAL(published, box.recorder.seen.size());
+  // Verified: on to the key, the notice and the problem gone.
+  box.machine.post(event::Verification{true});
+  CHECK(box.phase() == Phase::connecting);
+  LONGS_EQUAL(1, box.platform.keys_fetched);
+  CHECK(box.machine.state().notice.empty());
+  CHECK(box.machine.state().problem.empty());
+  CHECK_FALSE(box.machine.state().retry_in_s.has_value());
+  box.machine.post(event::Publishing{});
+  box.machine.post(event::PlatformStatus{true, 1, 1});
+  CHECK(box.phase() == Phase::live);
+}
+
+TEST(GoLiveMachine, AFailedVerificationCheckFollowsTheGoLivePolicy) {
+  Box box(true);
+  box.platform.answers_verification = false;
+  box.machine.post(event::Start{});
+  std::vector<double> delays;
+  for (int i = 0; i < 6; ++i) {
+    box.machine.post(failed(Step::verification, Failure::transient));
+    CHECK(box.phase() == Phase::reconnecting);
+    delays.push_back(*box.machine.state().retry_in_s);
+    box.clock.advance(box.clock.next_due_ms() - box.clock.now_ms());
+    CHECK(box.phase() == Phase::checking_verification);
+  }
+  CHECK((std::vector<double>{1, 2, 4, 8, 15, 15}) == delays);
+  LONGS_EQUAL(0, box.platform.keys_fetched);
+  CHECK(box.machine.state().notice.empty());  // a failed check is not "not verified"
+  // Every attempt asks again before its key, also after being live.
+  box.machine.post(event::Verification{true});
+  box.machine.post(event::Publishing{});
+  box.machine.post(event::PlatformStatus{true, 1, 1});
+  box.platform.answers_verification = true;
+  const int checks = box.platform.verification_checks;
+  box.machine.post(failed(Step::publish, Failure::transient));
+  box.clock.advance(box.clock.next_due_ms() - box.clock.now_ms());
+  LONGS_EQUAL(checks + 1, box.platform.verification_checks);
+  CHECK(box.phase() == Phase::connecting);
 }
 
 TEST(GoLiveMachine, PlainRtmpIsLiveWhenTheServerAcknowledgesBytes) {
@@ -259,6 +337,9 @@ TEST(GoLiveMachine, EveryEventInEveryPhase) {
   };
   const std::vector<Case> events{
       {"start", event::Start{}},
+      {"verified", event::Verification{true}},
+      {"not-verified", event::Verification{false}},
+      {"verification-transient", failed(Step::verification, Failure::transient)},
       {"key", event::KeyFetched{}},
       {"session", event::SessionStarted{}},
       {"publishing", event::Publishing{}},
@@ -275,39 +356,59 @@ TEST(GoLiveMachine, EveryEventInEveryPhase) {
   using P = Phase;
   // Where each event leads from each phase; phases not listed for an event stay where they are.
   const std::map<std::string, std::map<P, P>> expected{
-      {"start", {{P::starting, P::fetching_key}}},
+      {"start", {{P::starting, P::checking_verification}}},
+      {"verified", {{P::checking_verification, P::fetching_key}, {P::awaiting_verification, P::fetching_key}}},
+      {"not-verified", {{P::checking_verification, P::awaiting_verification}}},
+      {"verification-transient",
+       {{P::checking_verification, P::reconnecting},
+        {P::awaiting_verification, P::reconnecting},
+        {P::fetching_key, P::reconnecting},
+        {P::starting_session, P::reconnecting},
+        {P::connecting, P::reconnecting},
+        {P::confirming_live, P::reconnecting},
+        {P::live, P::reconnecting}}},
       {"key", {{P::fetching_key, P::starting_session}}},
       {"session", {{P::starting_session, P::connecting}}},
       {"publishing", {{P::connecting, P::confirming_live}}},
       {"platform-live", {{P::confirming_live, P::live}}},
       {"platform-offline", {{P::live, P::reconnecting}}},
       {"key-transient",
-       {{P::fetching_key, P::reconnecting},
+       {{P::checking_verification, P::reconnecting},
+        {P::awaiting_verification, P::reconnecting},
+        {P::fetching_key, P::reconnecting},
         {P::starting_session, P::reconnecting},
         {P::connecting, P::reconnecting},
         {P::confirming_live, P::reconnecting},
         {P::live, P::reconnecting}}},
       {"key-refused",
-       {{P::fetching_key, P::platform_error},
+       {{P::checking_verification, P::platform_error},
+        {P::awaiting_verification, P::platform_error},
+        {P::fetching_key, P::platform_error},
         {P::starting_session, P::platform_error},
         {P::connecting, P::platform_error},
         {P::confirming_live, P::platform_error},
         {P::live, P::platform_error}}},
       {"publish-transient",
-       {{P::fetching_key, P::reconnecting},
+       {{P::checking_verification, P::reconnecting},
+        {P::awaiting_verification, P::reconnecting},
+        {P::fetching_key, P::reconnecting},
         {P::starting_session, P::reconnecting},
         {P::connecting, P::reconnecting},
         {P::confirming_live, P::reconnecting},
         {P::live, P::reconnecting}}},
       {"heartbeat-transient", {}},
       {"chat-unauthorized",
-       {{P::fetching_key, P::credentials_rejected},
+       {{P::checking_verification, P::credentials_rejected},
+        {P::awaiting_verification, P::credentials_rejected},
+        {P::fetching_key, P::credentials_rejected},
         {P::starting_session, P::credentials_rejected},
         {P::connecting, P::credentials_rejected},
         {P::confirming_live, P::credentials_rejected},
         {P::live, P::credentials_rejected}}},
       {"stop",
        {{P::starting, P::stopping},
+        {P::checking_verification, P::stopping},
+        {P::awaiting_verification, P::stopping},
         {P::fetching_key, P::stopping},
         {P::starting_session, P::stopping},
         {P::connecting, P::stopping},
@@ -323,6 +424,7 @@ TEST(GoLiveMachine, EveryEventInEveryPhase) {
       Box box(true);
       box.drive_to(phase);
       box.platform.answer = false;  // only the event under test moves the machine
+      box.platform.answers_verification = false;
       const auto attempt = box.machine.state().attempt;
       box.machine.post(event);
       const auto& table = expected.at(name);

@@ -3,6 +3,7 @@
 #include "live/go_live.hpp"
 #include "retake/chat_poller.hpp"
 #include "retake/go_live_target.hpp"
+#include "retake/opening_message.hpp"
 #include "support/fake_clock.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -26,6 +27,7 @@ class FakeApi : public StreamApi {
   std::deque<std::function<void()>> unanswered;          // in call order; each answers with what the test set
   std::map<std::string, std::deque<ApiError>> failures;  // per call: the next answers that fail
 
+  void verification_status(Done<bool> done) override { answer<bool>("verified", std::move(done), verified); }
   void fetch_rtmp(Done<RtmpEndpoint> done) override {
     answer<RtmpEndpoint>("rtmp", std::move(done), RtmpEndpoint{"rtmp://server/live", "sk_fresh"});
   }
@@ -37,6 +39,10 @@ class FakeApi : public StreamApi {
     answer<ThumbnailResult>("thumbnail", std::move(done), ThumbnailResult{});
   }
   void stop_stream(Done<StopResult> done) override { answer<StopResult>("stop", std::move(done), StopResult{}); }
+  void send_chat(const std::string& text, const std::string& destination, Done<Sent> done) override {
+    said.emplace_back(destination, text);
+    answer<Sent>("send", std::move(done), Sent{});
+  }
   void comments(const std::string&, int, const std::optional<std::string>&,
                 Done<std::vector<ChatComment>> done) override {
     answer<std::vector<ChatComment>>("comments", std::move(done), {});
@@ -54,6 +60,8 @@ class FakeApi : public StreamApi {
   int count(const std::string& call) const { return static_cast<int>(std::count(calls.begin(), calls.end(), call)); }
 
   bool live = false;
+  bool verified = true;
+  std::vector<std::pair<std::string, std::string>> said;  // destination, text
 
  private:
   template <typename T>
@@ -80,10 +88,11 @@ config::Config retake_config() {
 
 struct Box {
   config::Config config = retake_config();
-  Credentials credentials{"rtk_token", "It", "agent_it", "user_it", "", "", ""};
+  Credentials credentials{"rtk_token", "It", "agent_it", "user_it", "", "", "", "IT"};
   FakeClock clock;
   FakeApi api;
-  live::GoLive machine{{.fetches_key = true, .confirms_live = true}, clock, [] { return 0.5; }};
+  live::GoLive machine{
+      {.checks_verification = true, .fetches_key = true, .confirms_live = true}, clock, [] { return 0.5; }};
   status::BoxStatus status;
   GoLiveTarget target{config, credentials, api, machine, clock, status};
 
@@ -98,7 +107,7 @@ TEST(RetakeAdapters, GoLiveFollowsThePlatformsOrderAndConfirmsBeforeLive) {
   Box box;
   box.machine.post(live::event::Start{});
   box.api.answer_all();
-  CHECK((std::vector<std::string>{"rtmp", "start"}) == box.api.calls);
+  CHECK((std::vector<std::string>{"verified", "rtmp", "start"}) == box.api.calls);
   CHECK(box.phase() == live::Phase::connecting);
   STRCMP_EQUAL("rtmp://server/live/sk_fresh", box.target.location().c_str());
   box.machine.post(live::event::Publishing{});
@@ -133,6 +142,59 @@ TEST(RetakeAdapters, ARejectedTokenAnywhereIsTheCredentialsStateAndARefusedKeyAP
   STRCMP_CONTAINS("HTTP 401", box.status.last_api_error.c_str());
 }
 
+TEST(RetakeAdapters, AnUnverifiedAgentFetchesNoKeyAndGoesLiveOnceVerified) {
+  Box box;
+  box.api.verified = false;
+  box.machine.post(live::event::Start{});
+  box.api.answer_all();
+  CHECK(box.phase() == live::Phase::awaiting_verification);
+  STRCMP_CONTAINS("agentcast verify", box.machine.state().problem.c_str());
+  STRCMP_CONTAINS("agentcast verify", box.machine.state().notice.c_str());
+  // Asked again once a minute, never a key in between.
+  for (int minute = 1; minute <= 3; ++minute) {
+    box.clock.advance(59999);
+    box.api.answer_all();
+    LONGS_EQUAL(minute, box.api.count("verified"));
+    box.clock.advance(1);
+    box.api.answer_all();
+    LONGS_EQUAL(minute + 1, box.api.count("verified"));
+  }
+  LONGS_EQUAL(0, box.api.count("rtmp"));
+  LONGS_EQUAL(1, box.machine.state().attempt);  // waiting for the owner is not a restart
+  box.api.verified = true;
+  box.clock.advance(60000);
+  box.api.answer_all();
+  CHECK((std::vector<std::string>{"verified", "rtmp", "start"}) ==
+        std::vector<std::string>(box.api.calls.end() - 3, box.api.calls.end()));
+  CHECK(box.phase() == live::Phase::connecting);
+  CHECK(box.machine.state().problem.empty());
+  CHECK(box.machine.state().notice.empty());
+}
+
+TEST(RetakeAdapters, AFailedVerificationCheckIsRetriedLikeAnyGoLiveCallNotTakenForNotVerified) {
+  Box box;
+  box.api.failures["verified"] = {error(ApiError::Kind::server, 503), error(ApiError::Kind::transport, 0)};
+  box.machine.post(live::event::Start{});
+  box.api.answer_all();
+  CHECK(box.phase() == live::Phase::reconnecting);
+  DOUBLES_EQUAL(1, *box.machine.state().retry_in_s, 1e-9);  // the go-live policy, not the minute
+  box.clock.advance(1000);
+  box.api.answer_all();
+  CHECK(box.phase() == live::Phase::reconnecting);
+  DOUBLES_EQUAL(2, *box.machine.state().retry_in_s, 1e-9);
+  box.clock.advance(2000);
+  box.api.answer_all();
+  CHECK(box.phase() == live::Phase::connecting);
+  LONGS_EQUAL(3, box.api.count("verified"));
+  LONGS_EQUAL(1, box.api.count("rtmp"));
+  // A rejected token while checking is the credentials state, as anywhere else.
+  Box rejected;
+  rejected.api.failures["verified"] = {error(ApiError::Kind::unauthorized, 401)};
+  rejected.machine.post(live::event::Start{});
+  rejected.api.answer_all();
+  CHECK(rejected.phase() == live::Phase::credentials_rejected);
+}
+
 TEST(RetakeAdapters, ChatComesBackWithinTenSecondsAfterAnyRunOfFailures) {
   Box box;
   scene::ScreenState screen;
@@ -147,6 +209,7 @@ TEST(RetakeAdapters, ChatComesBackWithinTenSecondsAfterAnyRunOfFailures) {
                                   error(ApiError::Kind::server, 503),
                                   error(ApiError::Kind::server, 502)};
   box.machine.post(live::event::Start{});
+  box.machine.post(live::event::Verification{true});
   box.machine.post(live::event::KeyFetched{});
   box.machine.post(live::event::SessionStarted{});
   box.machine.post(live::event::Publishing{});
@@ -185,4 +248,79 @@ TEST(RetakeAdapters, ARejectedTokenInTheChatEndsTheAttemptAndStopsPolling) {
   box.clock.advance(30000);
   box.api.answer_all();
   LONGS_EQUAL(polls, box.api.count("comments"));
+}
+
+namespace {
+
+// A box with the opening message; `live()` and `off_air()` drive the machine as the platform would.
+struct OpeningBox : Box {
+  explicit OpeningBox(const std::string& chat_section = "{}") {
+    config = config::parse(R"({"platform": {"kind": "retake"}, "chat": )" + chat_section + "}", "test.json");
+    api.live = true;
+  }
+  OpeningMessage opening{config, credentials, api, machine, clock, status};
+
+  void live() {
+    if (phase() == live::Phase::starting) machine.post(live::event::Start{});
+    while (phase() != live::Phase::connecting) {
+      clock.advance(clock.next_due_ms() - clock.now_ms());
+      api.answer_all();
+    }
+    machine.post(live::event::Publishing{});
+    api.answer_all();
+    CHECK(phase() == live::Phase::live);
+  }
+  void off_air(std::int64_t for_ms) {
+    machine.post(live::event::Failed{live::Step::publish, live::Failure::transient, "outage"});
+    clock.advance(for_ms);
+    api.answer_all();
+  }
+  void first_thumbnail() {
+    opening.first_thumbnail_done(machine.state().attempt);
+    api.answer_all();
+  }
+};
+
+}  // namespace
+
+TEST(RetakeAdapters, TheOpeningMessageFollowsTheFirstThumbnailToTheOwnChatOnce) {
+  OpeningBox box;
+  box.live();
+  CHECK(box.api.said.empty());  // not before the first thumbnail
+  box.first_thumbnail();
+  LONGS_EQUAL(1, box.api.said.size());
+  STRCMP_EQUAL("user_it", box.api.said[0].first.c_str());
+  STRCMP_EQUAL(box.config.chat.opening_message.c_str(), box.api.said[0].second.c_str());
+  box.first_thumbnail();  // periodic thumbnails and repeated calls say nothing more
+  LONGS_EQUAL(1, box.api.said.size());
+}
+
+TEST(RetakeAdapters, TheOpeningMessageIsNotRepeatedAfterAShortOutageOnlyAfterALongOne) {
+  OpeningBox box(R"({"opening_after_off_s": 600})");
+  box.live();
+  box.first_thumbnail();
+  for (int flap = 0; flap < 5; ++flap) {
+    box.off_air(30000);
+    box.live();
+    box.first_thumbnail();
+  }
+  LONGS_EQUAL(1, box.api.said.size());
+  box.off_air(600001);
+  box.live();
+  box.first_thumbnail();
+  LONGS_EQUAL(2, box.api.said.size());
+}
+
+TEST(RetakeAdapters, AnOpeningMessageNotYetSaidIsOwedToTheNextGoLiveAndEmptyMeansNone) {
+  OpeningBox box;
+  box.live();
+  box.off_air(1000);  // gone before its first thumbnail
+  box.live();
+  box.first_thumbnail();
+  LONGS_EQUAL(1, box.api.said.size());
+
+  OpeningBox quiet(R"({"opening_message": ""})");
+  quiet.live();
+  quiet.first_thumbnail();
+  CHECK(quiet.api.said.empty());
 }

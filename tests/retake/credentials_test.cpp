@@ -14,7 +14,7 @@ using namespace agentcast::retake;
 
 namespace {
 Credentials sample(const std::string& token) {
-  return {token, "Agent", "agent_1", "user_abc", "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "", ""};
+  return {token, "Agent", "agent_1", "user_abc", "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "", "", "AGT"};
 }
 }  // namespace
 
@@ -149,4 +149,36 @@ TEST(Credentials, BrokenJsonIsLocatedWithoutQuotingTheToken) {
     CHECK_TEXT(message.starts_with(dir.file("c.json") + ":1:"), message.c_str());
     CHECK_TEXT(message.find("secret") == std::string::npos, message.c_str());
   }
+}
+
+TEST(Credentials, TheTickerIsStoredAndReadBackAndOlderFilesHaveNone) {
+  const auto text = serialize_credentials(sample("rtk_1"));
+  CHECK(text.find("\"ticker\": \"AGT\"") != std::string::npos);
+  STRCMP_EQUAL("AGT", parse_credentials(text, "c.json").ticker.c_str());
+  STRCMP_EQUAL("", parse_credentials(R"({"access_token": "t", "userDbId": "u"})", "c.json").ticker.c_str());
+}
+
+TEST(Credentials, TheEnvironmentsTokenWinsOverTheFilesWhenSet) {
+  const Credentials stored = sample("rtk_file");
+  const auto from_file = choose_access_token(stored, "/etc/c.json", nullptr);
+  STRCMP_EQUAL("rtk_file", from_file.value.c_str());
+  STRCMP_EQUAL("/etc/c.json", from_file.origin.c_str());
+  STRCMP_EQUAL("rtk_file", choose_access_token(stored, "c.json", "").value.c_str());
+  STRCMP_EQUAL("rtk_file", choose_access_token(stored, "c.json", " \n").value.c_str());
+  const auto from_environment = choose_access_token(stored, "c.json", "rtk_env\n");
+  STRCMP_EQUAL("rtk_env", from_environment.value.c_str());
+  STRCMP_EQUAL("RETAKE_ACCESS_TOKEN", from_environment.origin.c_str());
+}
+
+TEST(Credentials, ATokenThatCouldNotBeOneIsRefusedWithoutShowingIt) {
+  for (const char* bad : {"rtk_a b", "rtk_a\r\nX-Injected: 1", "rtk_\x01"}) {
+    try {
+      choose_access_token(sample("rtk_file"), "c.json", bad);
+      FAIL("expected CredentialsError");
+    } catch (const CredentialsError& error) {
+      STRCMP_CONTAINS("RETAKE_ACCESS_TOKEN", error.what());
+      CHECK(std::string(error.what()).find("rtk_") == std::string::npos);
+    }
+  }
+  CHECK_THROWS(CredentialsError, parse_credentials(R"({"access_token": "rtk a", "userDbId": "u"})", "c.json"));
 }

@@ -183,3 +183,31 @@ TEST(RetakeApi, ABrokenAnswerIsNotQuotedInTheError) {
   CHECK_TEXT(message.starts_with("rtmp: response is not valid JSON ("), message.c_str());
   CHECK_TEXT(message.find("sk_live_secret") == std::string::npos, message.c_str());
 }
+
+TEST(RetakeApi, VerificationAnswersOfSkill21) {
+  STRCMP_EQUAL("Claiming my Livestreaming Agent on @retakedottv. Code: AB12",
+               parse_verification_message(
+                   R"({"verification_message": "Claiming my Livestreaming Agent on @retakedottv. Code: AB12"})")
+                   .c_str());
+  STRCMP_EQUAL("prepare-verify: verification_message: empty",
+               error_of(parse_verification_message, R"({"verification_message": ""})").c_str());
+  CHECK(parse_verified(R"({"verified": true})", "verify"));
+  CHECK_FALSE(parse_verified(R"({"verified": false})", "verification-status"));
+  // "false" as a string is not false: a wrong type is an error, never a guess.
+  STRCMP_EQUAL(
+      "verification-status: verified: expected true or false",
+      error_of([](const char* body) { return parse_verified(body, "verification-status"); }, R"({"verified": "false"})")
+          .c_str());
+  STRCMP_EQUAL("verify: verified: missing",
+               error_of([](const char* body) { return parse_verified(body, "verify"); }, "{}").c_str());
+  STRCMP_EQUAL("7d5c-uuid", parse_streamer_id(R"({"streamer_id": "7d5c-uuid", "username": "Other"})").c_str());
+  STRCMP_EQUAL("users/streamer: streamer_id: missing", error_of(parse_streamer_id, R"({"user_id": "x"})").c_str());
+}
+
+TEST(RetakeApi, TheFirmwareSpeaksSkill212AndNewerIsNewer) {
+  STRCMP_EQUAL("2.1.2", std::string(kSkillVersion).c_str());
+  CHECK(is_newer_version("2.1.3", kSkillVersion));
+  CHECK(is_newer_version("2.2.0", kSkillVersion));
+  CHECK_FALSE(is_newer_version("2.1.2", kSkillVersion));
+  CHECK_FALSE(is_newer_version("2.0.0", kSkillVersion));
+}

@@ -39,7 +39,7 @@ TEST(RetakeClient, TheTokenGoesToTheApiAndNeverToSkillJson) {
   const auto status = wait<StreamStatus>([&](auto done) { client->stream_status(done); });
   CHECK(status.ok());
   const auto version = wait<std::string>([&](auto done) { client->skill_version(done); });
-  STRCMP_EQUAL("2.0.0", version.value->c_str());
+  STRCMP_EQUAL("2.1.2", version.value->c_str());
   for (const auto& entry : emulator->log()) {
     const bool sent = entry["authorization_header"].get<bool>();
     if (entry["path"] == "/skill.json") CHECK_FALSE_TEXT(sent, "skill.json received the token");
@@ -79,4 +79,29 @@ TEST(RetakeClient, EachRtmpCallGivesAFreshKeyAndThumbnailsAreMultipartJpeg) {
   CHECK_TEXT(thumbnail.ok(), thumbnail.error.message.c_str());
   const auto not_an_image = wait<ThumbnailResult>([&](auto done) { client->update_thumbnail("GIF89a", done); });
   CHECK(not_an_image.error.kind == ApiError::Kind::bad_request);
+}
+
+TEST(RetakeClient, VerificationCallsCarryTheTokenAndTheStreamerLookupDoesNot) {
+  client->set_access_token("rtk_test");
+  emulator->control("verified", {{"verified", false}});
+  const auto status = wait<bool>([&](auto done) { client->verification_status(done); });
+  CHECK(status.ok());
+  CHECK_FALSE(*status.value);
+  const auto message = wait<std::string>([&](auto done) { client->prepare_verify(done); });
+  CHECK_TEXT(message.ok(), message.error.message.c_str());
+  STRCMP_CONTAINS("Code: ", message.value->c_str());
+  const auto refused = wait<bool>([&](auto done) { client->verify("https://x.com/owner/status/1", done); });
+  CHECK(refused.error.kind == ApiError::Kind::bad_request);
+  STRCMP_CONTAINS("does not contain the verification code", refused.error.message.c_str());
+
+  const auto found = wait<std::string>([&](auto done) { client->streamer_id("T", done); });
+  STRCMP_EQUAL("user_test", found.value.value_or("").c_str());
+  const auto unknown = wait<std::string>([&](auto done) { client->streamer_id("No/Such ?name", done); });
+  CHECK(unknown.error.kind == ApiError::Kind::not_found);
+  for (const auto& entry : emulator->log()) {
+    const auto path = entry["path"].get<std::string>();
+    const bool sent = entry["authorization_header"].get<bool>();
+    if (path.starts_with("/users/streamer/")) CHECK_FALSE_TEXT(sent, "the streamer lookup received the token");
+    if (path.find("verif") != std::string::npos) CHECK(sent);
+  }
 }

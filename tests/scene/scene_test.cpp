@@ -132,7 +132,7 @@ TEST(SceneRenderer, StatusStripShowsLive) {
     return red;
   };
   LONGS_EQUAL(0, red_pixels());
-  screen.set_status({"LIVE", true, 12, 65});
+  screen.set_status({"LIVE", true, 12, 65, ""});
   renderer.render(screen, "12:00:00");
   CHECK(red_pixels() > 20);
 }

@@ -7,9 +7,12 @@
 
 namespace agentcast::testing {
 
-std::unique_ptr<ChildProcess> start_box(const TempDir& dir, const std::string& config, const std::string& log) {
+std::unique_ptr<ChildProcess> start_box(const TempDir& dir, const std::string& config, const std::string& log,
+                                        const std::vector<std::string>& environment) {
+  std::vector<std::string> env{"AGENTCAST_DEBUG=1"};
+  env.insert(env.end(), environment.begin(), environment.end());
   return std::make_unique<ChildProcess>(std::vector<std::string>{AGENTCAST_BINARY, "run", "--config", dir.file(config)},
-                                        dir.file(log), std::vector<std::string>{"AGENTCAST_DEBUG=1"});
+                                        dir.file(log), env);
 }
 
 void stop_box_gracefully(ChildProcess& box) {

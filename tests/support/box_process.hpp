@@ -11,9 +11,11 @@
 
 namespace agentcast::testing {
 
-// `agentcast run --config <dir>/<config>` with debug logging into <dir>/<log>.
+// `agentcast run --config <dir>/<config>` with debug logging into <dir>/<log>, and
+// `environment` ("NAME=value") added to its environment.
 std::unique_ptr<ChildProcess> start_box(const TempDir& dir, const std::string& config = "agentcast.json",
-                                        const std::string& log = "agentcast.log");
+                                        const std::string& log = "agentcast.log",
+                                        const std::vector<std::string>& environment = {});
 
 // SIGTERM, then the box must be gone with exit code 0 within 5 s (the interface contract);
 // fails the current test otherwise.

@@ -130,13 +130,14 @@ std::optional<int> ChildProcess::wait_for_exit(int timeout_ms) {
   return status_;
 }
 
-int run_command(const std::vector<std::string>& argv, std::string* output, int timeout_ms) {
+int run_command(const std::vector<std::string>& argv, std::string* output, int timeout_ms,
+                const std::vector<std::string>& extra_env) {
   char name[] = "/tmp/agentcast-cmd-XXXXXX";
   const int fd = mkstemp(name);
   close(fd);
   int code = -1;
   {
-    ChildProcess child(argv, name);
+    ChildProcess child(argv, name, extra_env);
     const auto status = child.wait_for_exit(timeout_ms);
     code = status.value_or(-1000);
   }

@@ -41,8 +41,10 @@ class ChildProcess {
   std::optional<int> status_;
 };
 
-// Runs a command to completion (bounded); returns its exit code and fills `output`.
-int run_command(const std::vector<std::string>& argv, std::string* output, int timeout_ms = 60000);
+// Runs a command to completion (bounded), with `extra_env` ("NAME=value") added to its
+// environment; returns its exit code and fills `output`.
+int run_command(const std::vector<std::string>& argv, std::string* output, int timeout_ms = 60000,
+                const std::vector<std::string>& extra_env = {});
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_loopback_port();
