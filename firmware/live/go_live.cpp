@@ -47,7 +47,7 @@ bool is_go_live_call(Step step) { return step == Step::verification || step == S
 constexpr const char* kNotVerified =
     "the agent is not verified on retake.tv: run `agentcast verify` over SSH, post the message it prints on "
     "Twitter/X, then run `agentcast verify --tweet-url URL`";
-constexpr const char* kVerifyNotice = "not verified: run `agentcast verify` over SSH";
+constexpr const char* kVerifyNotice = "owner: run `agentcast verify` over SSH";
 
 }  // namespace
 

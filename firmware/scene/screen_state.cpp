@@ -26,10 +26,7 @@ void ScreenState::append_chat_line(ChatLine line) {
 }
 
 void ScreenState::set_status(StreamStatus status) {
-  if (status.label == status_.label && status.live == status_.live && status.viewers == status_.viewers &&
-      status.uptime_s == status_.uptime_s) {
-    return;
-  }
+  if (status == status_) return;
   status_ = std::move(status);
   changed();
 }

@@ -193,7 +193,10 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
   if (!status.label.empty()) out << "screen:     " << status.label << "\n";
   if (!status.problem.empty()) {
     out << "problem:    " << status.problem;
-    if (status.retry_in_s) out << " (next attempt " << *status.retry_in_s << " s after it)";
+    if (status.retry_in_s) {
+      out << (status.phase == Phase::awaiting_verification ? " (asked again every " : " (next attempt ")
+          << *status.retry_in_s << " s" << (status.phase == Phase::awaiting_verification ? ")" : " after it)");
+    }
     out << "\n";
   }
   out << "server:     " << (status.server_host.empty() ? "-" : status.server_host) << ", " << status.restarts

@@ -6,6 +6,7 @@
 #include <CppUTest/TestHarness.h>
 
 #include <string>
+#include <vector>
 
 using namespace agentcast;
 
@@ -135,6 +136,33 @@ TEST(SceneRenderer, StatusStripShowsLive) {
   screen.set_status({"LIVE", true, 12, 65, ""});
   renderer.render(screen, "12:00:00");
   CHECK(red_pixels() > 20);
+}
+
+TEST(SceneRenderer, TheOwnersInstructionIsOnTheStripOnOneLine) {
+  // The pixels of one band of the picture, to compare two renders.
+  const auto band = [&](int y0, int y1) {
+    const int stride = cairo_image_surface_get_stride(renderer.surface());
+    const unsigned char* data = cairo_image_surface_get_data(renderer.surface());
+    return std::vector<unsigned char>(data + static_cast<std::ptrdiff_t>(y0) * stride,
+                                      data + static_cast<std::ptrdiff_t>(y1) * stride);
+  };
+  const auto differing = [](const std::vector<unsigned char>& a, const std::vector<unsigned char>& b) {
+    int n = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
+    return n;
+  };
+  scene::ScreenState screen;
+  screen.set_status({"AWAITING VERIFICATION", false, std::nullopt, std::nullopt, ""});
+  renderer.render(screen, "12:00:00");
+  const auto strip = band(672, 720);
+  const auto above = band(560, 672);
+  screen.set_status({"AWAITING VERIFICATION", false, std::nullopt, std::nullopt,
+                     "owner: run `agentcast verify` over SSH " + std::string(300, 'x')});
+  renderer.render(screen, "12:00:00");
+  const int changed = differing(strip, band(672, 720));
+  CHECK_TEXT(changed > 1000, std::to_string(changed).c_str());
+  // However long, it stays on the strip's one line (ellipsized): nothing above it changed.
+  LONGS_EQUAL(0, differing(above, band(560, 672)));
 }
 
 TEST_GROUP(ScenePresenter) {

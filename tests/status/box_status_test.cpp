@@ -155,3 +155,17 @@ TEST(BoxStatus, PlainRtmpModeHasNoPlatformLines) {
   CHECK(report.find("platform:") == std::string::npos);
   CHECK(report.find("state:") != std::string::npos);
 }
+
+TEST(BoxStatus, AnUnverifiedAgentSaysWhatToRunAndThatItAsksAgain) {
+  BoxStatus status = busy_box();
+  status.phase = Phase::awaiting_verification;
+  status.label = "AWAITING VERIFICATION";
+  status.problem = "the agent is not verified on retake.tv: run `agentcast verify` over SSH";
+  status.retry_in_s = 60;
+  const std::string report = describe(status, 1'700'000'010'000);
+  CHECK_TEXT(report.find("state:      awaiting-verification") != std::string::npos, report.c_str());
+  CHECK_TEXT(report.find("run `agentcast verify` over SSH (asked again every 60.0 s)") != std::string::npos,
+             report.c_str());
+  const auto read_back = from_json_text(to_json_text(status));
+  CHECK(read_back.phase == Phase::awaiting_verification);
+}
