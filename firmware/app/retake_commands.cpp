@@ -78,11 +78,16 @@ struct SignedIn {
   ApiSession session;  // not movable: the client refers to the session's HTTP client
 };
 
-// nullptr after saying why there is no account (no credentials file).
-std::unique_ptr<SignedIn> sign_in(const config::Config& config) {
-  auto account = load_account_or_explain(config);
-  if (!account) return nullptr;
-  return std::make_unique<SignedIn>(std::move(*account), config);
+// Runs `body` with the config's account signed in; exit 3 after saying why there is none.
+template <typename Body>
+int with_account(const Command& command, Body&& body) {
+  return with_config_errors([&] {
+    const LoadedConfig loaded = load_config(command);
+    auto account = load_account_or_explain(loaded.config);
+    if (!account) return static_cast<int>(kExitCredentials);
+    SignedIn signed_in(std::move(*account), loaded.config);
+    return body(signed_in);
+  });
 }
 
 }  // namespace
@@ -205,11 +210,8 @@ int verify_command(const Command& command) {
     return parsed;
   });
   if (!flags) return kExitUsage;
-  return with_config_errors([&] {
-    const LoadedConfig loaded = load_config(command);
-    const auto signed_in = sign_in(loaded.config);
-    if (!signed_in) return static_cast<int>(kExitCredentials);
-    retake::RetakeClient& client = signed_in->session.client;
+  return with_account(command, [&](SignedIn& signed_in) {
+    retake::RetakeClient& client = signed_in.session.client;
     if (flags->has("--status")) return print_verification_status(client);
     if (flags->has("--tweet-url")) return submit_tweet(client, flags->values.at("--tweet-url"));
     return print_verification_message(client);
@@ -225,12 +227,9 @@ int chat_send_command(const Command& command) {
     return parsed;
   });
   if (!flags) return kExitUsage;
-  return with_config_errors([&] {
-    const LoadedConfig loaded = load_config(command);
-    const auto signed_in = sign_in(loaded.config);
-    if (!signed_in) return static_cast<int>(kExitCredentials);
-    retake::RetakeClient& client = signed_in->session.client;
-    std::string destination = signed_in->account.stored.user_db_id;
+  return with_account(command, [&](SignedIn& signed_in) {
+    retake::RetakeClient& client = signed_in.session.client;
+    std::string destination = signed_in.account.stored.user_db_id;
     if (flags->has("--to")) destination = flags->values.at("--to");
     if (flags->has("--to-name")) {
       const std::string& name = flags->values.at("--to-name");

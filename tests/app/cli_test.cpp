@@ -2,6 +2,9 @@
 
 #include <CppUTest/TestHarness.h>
 
+#include <string>
+#include <vector>
+
 using namespace agentcast::app;
 
 namespace {
@@ -59,4 +62,14 @@ TEST(Cli, StatusTakesJson) {
   CHECK_FALSE(parse_command_line({"status"}).json_output);
   CHECK_THROWS(UsageError, parse_command_line({"run", "--json"}));
   CHECK_THROWS(UsageError, parse_command_line({"status", "--json", "extra"}));
+}
+
+TEST(Cli, VerifyKeepsItsOptionsForTheCommand) {
+  const auto command = parse_command_line({"verify", "--tweet-url", "https://x.com/a/status/1", "--config", "c.json"});
+  CHECK(command.kind == Command::Kind::verify);
+  STRCMP_EQUAL("c.json", command.config_path->c_str());
+  CHECK((std::vector<std::string>{"--tweet-url", "https://x.com/a/status/1"}) == command.arguments);
+  CHECK(std::string(usage_text()).find("agentcast verify") != std::string::npos);
+  CHECK(std::string(usage_text()).find("--ticker") != std::string::npos);
+  CHECK(std::string(usage_text()).find("RETAKE_ACCESS_TOKEN") != std::string::npos);
 }
