@@ -32,6 +32,8 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
                 .fetches_key = account.has_value(),
                 .confirms_live = account.has_value()},
                clock_, unit_random),
+      chat_merger_({.blocked_words = config.chat.blocked_words, .max_events_per_s = config.chat.max_events_per_s},
+                   clock_, screen_),
       renderer_(config.video.width, config.video.height, config.scene.font),
       feed_(config.video.fps),
       presenter_(screen_, renderer_, feed_, config.video.fps),
@@ -56,8 +58,9 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
         std::make_unique<retake::GoLiveTarget>(config, credentials, *retake_client_, machine_, clock_, status_);
     retake_target_ = target.get();
     target_ = std::move(target);
-    chat_ = std::make_unique<retake::ChatPoller>(config, credentials, *retake_client_, machine_, clock_, unit_random,
-                                                 screen_, status_);
+    chat_ = std::make_unique<retake::ChatPoller>(
+        config, credentials, *retake_client_, machine_, clock_, unit_random,
+        [this](const chat::ChatEvent& event) { chat_merger_.accept(event); }, status_);
     uploader_ = std::make_unique<retake::ThumbnailUploader>(config, *retake_client_, machine_, clock_, unit_random,
                                                             thumbnails_, screen_, status_);
     opening_ =
@@ -233,6 +236,9 @@ void StreamingApp::publish_status() {
   status_.fps_out = frames_out_.rate();
   status_.bitrate_kbps = bytes_out_.rate() * 8 / 1000;
   status_.frames_dropped = feed_.frames_dropped();
+  status_.chat_shown = chat_merger_.counters().shown;
+  status_.chat_blocked = chat_merger_.counters().blocked;
+  status_.chat_held_back = chat_merger_.counters().over_rate;
   status_.frames_skipped = pipeline.frames_skipped;
   status_.video_encoder = pipeline.video_encoder;
   status_.audio_source = pipeline.audio_source;

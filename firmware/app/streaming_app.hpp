@@ -3,6 +3,7 @@
 // subscribers (screen, status file, pipeline supervisor, the retake.tv adapters), the scene,
 // the log follower and signal handling. Nothing here blocks the loop; nothing here decides
 // the phase: events go to the state machine, changes come back from it.
+#include "chat/chat_merger.hpp"
 #include "common/handles.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
@@ -62,6 +63,7 @@ class StreamingApp {
   live::MainLoopClock clock_;
   live::GoLive machine_;
   scene::ScreenState screen_;
+  chat::ChatMerger chat_merger_;  // the one writer of the chat panel
   scene::SceneRenderer renderer_;
   scene::VideoFeed feed_;
   scene::ScenePresenter presenter_;

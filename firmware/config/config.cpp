@@ -75,6 +75,17 @@ class Section {
     }
   }
 
+  void read(std::string_view key, std::vector<std::string>& out) {
+    if (const json* value = find(key)) {
+      if (!value->is_array()) fail(key_path(key), "expected a list of strings");
+      out.clear();
+      for (const auto& item : *value) {
+        if (!item.is_string()) fail(key_path(key), "expected a list of strings");
+        out.push_back(item.get<std::string>());
+      }
+    }
+  }
+
   // After all reads: any key not read is unknown (a typo would otherwise be silently ignored).
   void reject_unknown_keys() const {
     for (const auto& [key, value] : object_.items()) {
@@ -260,6 +271,8 @@ void read_chat(Section section, Chat& out) {
   section.read("poll_quiet_s", out.poll_quiet_s);
   section.read("opening_message", out.opening_message);
   section.read("opening_after_off_s", out.opening_after_off_s);
+  section.read("blocked_words", out.blocked_words);
+  section.read("max_events_per_s", out.max_events_per_s);
   section.reject_unknown_keys();
   require(out.poll_active_s >= 0.2 && out.poll_active_s <= 60, section, "poll_active_s", "expected 0.2 to 60 seconds");
   require(out.poll_quiet_s >= 0.2 && out.poll_quiet_s <= 300, section, "poll_quiet_s", "expected 0.2 to 300 seconds");
@@ -271,6 +284,15 @@ void read_chat(Section section, Chat& out) {
           "expected one line of at most " + std::to_string(kMaxChatMessageChars) + " characters (empty: none)");
   require(out.opening_after_off_s >= 0 && out.opening_after_off_s <= 7 * 86400, section, "opening_after_off_s",
           "expected 0 to 604800 seconds");
+  constexpr std::size_t kMaxBlockedWords = 1000;
+  const bool words_ok = out.blocked_words.size() <= kMaxBlockedWords &&
+                        std::all_of(out.blocked_words.begin(), out.blocked_words.end(), [](const std::string& word) {
+                          return !word.empty() && word.size() <= 200 &&
+                                 g_utf8_validate(word.data(), static_cast<gssize>(word.size()), nullptr);
+                        });
+  require(words_ok, section, "blocked_words", "expected at most 1000 non-empty words of valid UTF-8 text");
+  require(out.max_events_per_s >= 1 && out.max_events_per_s <= 1000, section, "max_events_per_s",
+          "expected 1 to 1000 events a second");
 }
 
 void read_status(Section section, Status& out) {

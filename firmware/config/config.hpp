@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace agentcast::config {
 
@@ -71,6 +72,10 @@ struct Chat {
   // Said again only after the box was off air longer than this: a flapping connection never
   // repeats it.
   double opening_after_off_s = 600;
+  // An event whose text or author holds one of these (case-insensitive) is never shown.
+  std::vector<std::string> blocked_words;
+  // In a flood, at most this many events a second reach the screen; the rest are counted.
+  double max_events_per_s = 20;
 };
 
 struct Board {

@@ -1,7 +1,6 @@
 #include "retake/chat_poller.hpp"
 
 #include "common/log.hpp"
-#include "common/untrusted_text.hpp"
 #include "retake/go_live_target.hpp"
 
 namespace agentcast::retake {
@@ -9,16 +8,29 @@ namespace {
 
 constexpr int kCommentsPageLimit = 50;
 
+chat::ChatEvent chat_event_of(const ChatComment& comment) {
+  chat::ChatEvent event;
+  event.kind = comment.type == "tip" ? chat::EventKind::gift : chat::EventKind::chat;
+  event.source = "retake-rest";
+  event.platform = "retake";
+  event.id = comment.id;
+  event.user_id = comment.author_id;
+  event.user_name = comment.author_name;
+  event.text = comment.text;
+  event.at_unix_ms = comment.timestamp_ms;
+  return event;
+}
+
 }  // namespace
 
 ChatPoller::ChatPoller(const config::Config& config, const Credentials& credentials, StreamApi& client,
                        live::GoLive& machine, live::Clock& clock, std::function<double()> unit_random,
-                       scene::ScreenState& screen, status::BoxStatus& status)
+                       std::function<void(const chat::ChatEvent&)> publish, status::BoxStatus& status)
     : credentials_(credentials),
       client_(client),
       machine_(machine),
       clock_(clock),
-      screen_(screen),
+      publish_(std::move(publish)),
       status_(status),
       cursor_(kCommentsPageLimit, credentials.user_db_id),
       cadence_(config.chat.poll_active_s, config.chat.poll_quiet_s),
@@ -42,44 +54,39 @@ void ChatPoller::schedule(std::uint64_t attempt, double delay_s) {
 }
 
 void ChatPoller::poll(std::uint64_t attempt, const std::optional<std::string>& before_id) {
-  client_.comments(
-      credentials_.user_db_id, kCommentsPageLimit, before_id,
-      [this, attempt](const ApiResult<std::vector<ChatComment>>& page) {
-        const auto& state = machine_.state();
-        if (state.attempt != attempt || state.phase != live::Phase::live) return;
-        const double now_s = static_cast<double>(clock_.now_ms()) / 1000.0;
-        ++status_.chat_polls;
-        if (!page.ok()) {
-          ++status_.chat_poll_errors;
-          log::warning("chat: ", page.error.message);
-          status_.api_error("chat: " + page.error.message, status::unix_now_ms());
-          const auto failure = failure_of(page.error);
-          if (failure == live::Failure::unauthorized) {
-            machine_.post(live::event::Failed{live::Step::chat, failure, page.error.message}, attempt);
-            return;
-          }
-          if (page.error.kind == ApiError::Kind::conflict) {
-            // No active session on the platform's side: announce it again, then go on.
-            client_.start_stream([](const ApiResult<StreamStart>&) {});
-          }
-          schedule(attempt,
-                   failure == live::Failure::transient ? retries_.next_delay_s() : cadence_.next_delay_s(now_s));
-          return;
-        }
-        retries_.reset();
-        const auto step = cursor_.accept(*page.value);
-        if (step.page_back_before) {
-          poll(attempt, step.page_back_before);
-          return;
-        }
-        for (const auto& comment : step.fresh) {
-          screen_.append_chat_line({sanitize_line(comment.author_name, 40), sanitize_line(comment.text, 300)});
-          ++status_.chat_shown;
-          log::debug("chat: shown comment ", sanitize_for_log(comment.id, 64));
-        }
-        if (!step.fresh.empty()) cadence_.comments_arrived(now_s);
-        schedule(attempt, cadence_.next_delay_s(now_s));
-      });
+  client_.comments(credentials_.user_db_id, kCommentsPageLimit, before_id,
+                   [this, attempt](const ApiResult<std::vector<ChatComment>>& page) {
+                     const auto& state = machine_.state();
+                     if (state.attempt != attempt || state.phase != live::Phase::live) return;
+                     const double now_s = static_cast<double>(clock_.now_ms()) / 1000.0;
+                     ++status_.chat_polls;
+                     if (!page.ok()) {
+                       ++status_.chat_poll_errors;
+                       log::warning("chat: ", page.error.message);
+                       status_.api_error("chat: " + page.error.message, status::unix_now_ms());
+                       const auto failure = failure_of(page.error);
+                       if (failure == live::Failure::unauthorized) {
+                         machine_.post(live::event::Failed{live::Step::chat, failure, page.error.message}, attempt);
+                         return;
+                       }
+                       if (page.error.kind == ApiError::Kind::conflict) {
+                         // No active session on the platform's side: announce it again, then go on.
+                         client_.start_stream([](const ApiResult<StreamStart>&) {});
+                       }
+                       schedule(attempt, failure == live::Failure::transient ? retries_.next_delay_s()
+                                                                             : cadence_.next_delay_s(now_s));
+                       return;
+                     }
+                     retries_.reset();
+                     const auto step = cursor_.accept(*page.value);
+                     if (step.page_back_before) {
+                       poll(attempt, step.page_back_before);
+                       return;
+                     }
+                     for (const auto& comment : step.fresh) publish_(chat_event_of(comment));
+                     if (!step.fresh.empty()) cadence_.comments_arrived(now_s);
+                     schedule(attempt, cadence_.next_delay_s(now_s));
+                   });
 }
 
 }  // namespace agentcast::retake

@@ -2,13 +2,14 @@
 // retake.tv chat over REST while live: polls /agent/stream/comments at the active or quiet
 // cadence, pages back through bursts (exactly once, in order), and after a failed poll
 // backs off with the chat policy, capped so chat comes back within 10 s of the API being
-// healthy again. A 401 is sent to the go-live state machine; it decides.
+// healthy again. Each new comment is published as a chat event (source "retake-rest"); a 401
+// is sent to the go-live state machine; it decides.
+#include "chat/chat_event.hpp"
 #include "config/config.hpp"
 #include "live/go_live.hpp"
 #include "retake/chat_cursor.hpp"
 #include "retake/credentials.hpp"
 #include "retake/retake_client.hpp"
-#include "scene/screen_state.hpp"
 #include "status/box_status.hpp"
 
 #include <memory>
@@ -18,8 +19,8 @@ namespace agentcast::retake {
 class ChatPoller {
  public:
   ChatPoller(const config::Config& config, const Credentials& credentials, StreamApi& client, live::GoLive& machine,
-             live::Clock& clock, std::function<double()> unit_random, scene::ScreenState& screen,
-             status::BoxStatus& status);
+             live::Clock& clock, std::function<double()> unit_random,
+             std::function<void(const chat::ChatEvent&)> publish, status::BoxStatus& status);
 
  private:
   void on_change(const live::LiveState& now, const live::LiveState& before);
@@ -30,7 +31,7 @@ class ChatPoller {
   StreamApi& client_;
   live::GoLive& machine_;
   live::Clock& clock_;
-  scene::ScreenState& screen_;
+  std::function<void(const chat::ChatEvent&)> publish_;  // to the chat merger
   status::BoxStatus& status_;
   retake::ChatCursor cursor_;
   retake::PollCadence cadence_;

@@ -162,7 +162,8 @@ void SceneRenderer::draw_chat_panel(const scene::ScreenState& state) {
   cairo_clip(cr_.get());
   double y = list_top + list_h;
   for (auto it = chat.rbegin(); it != chat.rend() && y > list_top; ++it) {
-    PangoLayout* layout = layout_with(ui_font_.get(), it->author + ": " + it->text, text_w);
+    const std::string mark = it->mark.empty() ? std::string() : "[" + it->mark + "] ";
+    PangoLayout* layout = layout_with(ui_font_.get(), mark + it->author + ": " + it->text, text_w);
     int h = 0;
     pango_layout_get_pixel_size(layout, nullptr, &h);
     y -= h + 4 * scale_;

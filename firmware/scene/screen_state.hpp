@@ -13,6 +13,7 @@ namespace agentcast::scene {
 struct ChatLine {
   std::string author;  // already sanitised
   std::string text;    // already sanitised
+  std::string mark;    // the platform it came from ("RT", "DY"); empty: none
 };
 
 struct StreamStatus {

@@ -24,30 +24,23 @@ struct VideoFeed::Shared {
   std::atomic<std::uint64_t> pushed{0};
   std::atomic<std::uint64_t> dropped{0};
 
-  // Runs on the clock's thread.
+  // Runs on the clock's thread. The push happens under the lock, so once stop() has taken
+  // the appsrc away no tick that began before it can still push (appsrc never blocks here:
+  // its queue is leaky, so the lock is held for microseconds).
   void tick(GstClockTime time) {
-    GstBuffer* buffer = nullptr;
-    GstElementPtr target;
-    guint64 limit = 0;
-    {
-      std::lock_guard lock(mutex);
-      limit = queue_limit;
-      if (!frame || !appsrc || time < base_time) return;
-      buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
-      if (!std::exchange(frame_is_new, false)) codec::mark_repeat(buffer);
-      target.reset(GST_ELEMENT(gst_object_ref(appsrc.get())));
-    }
+    std::lock_guard lock(mutex);
+    if (!frame || !appsrc || time < base_time) return;
+    GstBuffer* buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
+    if (!std::exchange(frame_is_new, false)) codec::mark_repeat(buffer);
     GST_BUFFER_PTS(buffer) = time - base_time;
     GST_BUFFER_DURATION(buffer) = duration;
-    auto* src = GST_APP_SRC(target.get());
+    auto* src = GST_APP_SRC(appsrc.get());
     // This thread is the only one pushing: with the queue full now, appsrc drops this frame.
-    const bool full = limit > 0 && gst_app_src_get_current_level_buffers(src) >= limit;
+    const bool full = queue_limit > 0 && gst_app_src_get_current_level_buffers(src) >= queue_limit;
     if (full) {
       dropped.fetch_add(1, std::memory_order_relaxed);
-      if (!codec::is_repeat(buffer)) {
-        std::lock_guard lock(mutex);
-        frame_is_new = true;  // the encoder may not see this picture: send it again as new
-      }
+      // The encoder may not see this picture: send it again as new.
+      if (!codec::is_repeat(buffer)) frame_is_new = true;
     }
     if (gst_app_src_push_buffer(src, buffer) == GST_FLOW_OK && !full) pushed.fetch_add(1, std::memory_order_relaxed);
   }

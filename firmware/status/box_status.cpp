@@ -124,6 +124,8 @@ std::string to_json_text(const BoxStatus& status) {
       {"last_thumbnail_unix_ms", optional_json(status.last_thumbnail_unix_ms)},
       {"last_thumbnail_encode_ms", optional_json(status.last_thumbnail_encode_ms)},
       {"chat_shown", status.chat_shown},
+      {"chat_blocked", status.chat_blocked},
+      {"chat_held_back", status.chat_held_back},
       {"chat_polls", status.chat_polls},
       {"chat_poll_errors", status.chat_poll_errors},
       {"last_api_error", status.last_api_error},
@@ -171,6 +173,8 @@ BoxStatus from_json_text(std::string_view text) {
   status.last_thumbnail_unix_ms = read.optional<std::int64_t>("last_thumbnail_unix_ms");
   status.last_thumbnail_encode_ms = read.optional<double>("last_thumbnail_encode_ms");
   status.chat_shown = read.get<std::uint64_t>("chat_shown");
+  status.chat_blocked = read.optional<std::uint64_t>("chat_blocked").value_or(0);
+  status.chat_held_back = read.optional<std::uint64_t>("chat_held_back").value_or(0);
   status.chat_polls = read.get<std::uint64_t>("chat_polls");
   status.chat_poll_errors = read.get<std::uint64_t>("chat_poll_errors");
   status.last_api_error = read.get<std::string>("last_api_error");
@@ -218,7 +222,8 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
   out << "\n";
   if (!status.log_file_problem.empty()) out << "log file:   " << status.log_file_problem << "\n";
   if (status.platform_kind == "retake") {
-    out << "chat:       " << status.chat_shown << " shown, " << status.chat_polls << " polls, "
+    out << "chat:       " << status.chat_shown << " shown, " << status.chat_blocked << " blocked, "
+        << status.chat_held_back << " held back in floods, " << status.chat_polls << " polls, "
         << status.chat_poll_errors << " failed polls\n";
     out << "api error:  ";
     if (status.last_api_error_unix_ms) {

@@ -46,6 +46,8 @@ struct BoxStatus {
   std::optional<double> last_thumbnail_encode_ms;
 
   std::uint64_t chat_shown = 0;
+  std::uint64_t chat_blocked = 0;    // held back by chat.blocked_words
+  std::uint64_t chat_held_back = 0;  // over chat.max_events_per_s in a flood: counted, not shown
   std::uint64_t chat_polls = 0;
   std::uint64_t chat_poll_errors = 0;
 

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 using agentcast::config::ConfigError;
 using agentcast::config::parse;
@@ -71,7 +72,8 @@ TEST(Config, EveryKeyOfTheContractIsRead) {
     "audio": {"source": "alsa", "device": "hw:1,0", "bitrate_kbps": 96, "rate": 48000, "channels": 1},
     "scene": {"title": "My agent", "log_file": "/var/log/agent.log", "font": "DejaVu Sans Mono 12"},
     "thumbnail": {"interval_s": 120, "width": 640, "height": 360, "path": "/run/agentcast/thumb.jpg", "min_gap_s": 45},
-    "chat": {"poll_active_s": 2, "poll_quiet_s": 10, "opening_message": "Back on air", "opening_after_off_s": 900},
+    "chat": {"poll_active_s": 2, "poll_quiet_s": 10, "opening_message": "Back on air", "opening_after_off_s": 900,
+             "blocked_words": ["spam", "scam"], "max_events_per_s": 50},
     "board": {"name": "rpi4"},
     "status": {"file": "/run/box/status.json"}
   })",
@@ -92,6 +94,8 @@ TEST(Config, EveryKeyOfTheContractIsRead) {
   DOUBLES_EQUAL(10, config.chat.poll_quiet_s, 0);
   STRCMP_EQUAL("Back on air", config.chat.opening_message.c_str());
   DOUBLES_EQUAL(900, config.chat.opening_after_off_s, 0);
+  CHECK((std::vector<std::string>{"spam", "scam"}) == config.chat.blocked_words);
+  DOUBLES_EQUAL(50, config.chat.max_events_per_s, 0);
   STRCMP_EQUAL("rpi4", config.board.name.c_str());
   DOUBLES_EQUAL(45, config.thumbnail.min_gap_s, 0);
   STRCMP_EQUAL("/run/box/status.json", config.status.file.c_str());
@@ -142,6 +146,12 @@ TEST(Config, OutOfRangeValuesAreRejected) {
   CHECK(error_of(R"({"chat": {"opening_message": ")" + std::string(501, 'a') + R"("}})")
             .starts_with("test.json: chat.opening_message:"));
   CHECK(error_of(R"({"chat": {"opening_after_off_s": -1}})").starts_with("test.json: chat.opening_after_off_s:"));
+  STRCMP_EQUAL("test.json: chat.blocked_words: expected a list of strings",
+               error_of(R"({"chat": {"blocked_words": "spam"}})").c_str());
+  STRCMP_EQUAL("test.json: chat.blocked_words: expected a list of strings",
+               error_of(R"({"chat": {"blocked_words": ["spam", 3]}})").c_str());
+  CHECK(error_of(R"({"chat": {"blocked_words": [""]}})").starts_with("test.json: chat.blocked_words:"));
+  CHECK(error_of(R"({"chat": {"max_events_per_s": 0}})").starts_with("test.json: chat.max_events_per_s:"));
 }
 
 TEST(Config, UnknownEncoderListsTheKnownOnes) {

@@ -197,9 +197,9 @@ TEST(RetakeAdapters, AFailedVerificationCheckIsRetriedLikeAnyGoLiveCallNotTakenF
 
 TEST(RetakeAdapters, ChatComesBackWithinTenSecondsAfterAnyRunOfFailures) {
   Box box;
-  scene::ScreenState screen;
   ChatPoller chat(
-      box.config, box.credentials, box.api, box.machine, box.clock, [] { return 0.999; }, screen, box.status);
+      box.config, box.credentials, box.api, box.machine, box.clock, [] { return 0.999; }, [](const chat::ChatEvent&) {},
+      box.status);
   box.api.live = true;
   box.api.failures["comments"] = {error(ApiError::Kind::server, 500),
                                   error(ApiError::Kind::server, 500),
@@ -233,9 +233,9 @@ TEST(RetakeAdapters, ChatComesBackWithinTenSecondsAfterAnyRunOfFailures) {
 
 TEST(RetakeAdapters, ARejectedTokenInTheChatEndsTheAttemptAndStopsPolling) {
   Box box;
-  scene::ScreenState screen;
   ChatPoller chat(
-      box.config, box.credentials, box.api, box.machine, box.clock, [] { return 0.5; }, screen, box.status);
+      box.config, box.credentials, box.api, box.machine, box.clock, [] { return 0.5; }, [](const chat::ChatEvent&) {},
+      box.status);
   box.api.live = true;
   box.api.failures["comments"] = {error(ApiError::Kind::unauthorized, 401)};
   box.machine.post(live::event::Start{});

@@ -122,7 +122,7 @@ TEST(BoxStatus, TheReportShowsWhatAnOperatorAsksFirst) {
   CHECK(report.find("30.0 fps in, 29.5 fps out, 7 frames dropped, 1234 still frames past the encoder, 1480 kbit/s") !=
         std::string::npos);
   CHECK(report.find("12.5 ms to encode") != std::string::npos);
-  CHECK(report.find("130 shown, 44 polls, 3 failed polls") != std::string::npos);
+  CHECK(report.find("130 shown, 0 blocked, 0 held back in floods, 44 polls, 3 failed polls") != std::string::npos);
   CHECK(report.find("HTTP 503") != std::string::npos);
   CHECK(report.find("live, 17 viewers, up 10 min 0 s") != std::string::npos);
   CHECK(report.find("skill version 3.0.0") != std::string::npos);

@@ -37,7 +37,8 @@ void RetakeBoxTest::write_config(const std::string& thumbnail_section, const std
       "scene": {"log_file": ")" + dir.file("stream.log") +
                                   R"("}, "board": {"name": "generic"},
       "thumbnail": )" + thumbnail_section +
-                                  R"(, "chat": {"poll_active_s": 0.5, "poll_quiet_s": 1)" + chat_extra + R"(},
+                                  R"(, "chat": {"poll_active_s": 0.5, "poll_quiet_s": 1, "max_events_per_s": 1000)" +
+                                  chat_extra + R"(},
       "status": {"file": ")" + dir.file("run/status.json") +
                                   R"("}})");
 }

@@ -26,7 +26,8 @@ class RetakeBoxTest : public Utest {
   void setup() override;
   void teardown() override;
 
-  // The config, with `thumbnail_section` as the thumbnail object and `chat_extra` added to chat.
+  // The config, with `thumbnail_section` as the thumbnail object and `chat_extra` added to chat
+  // (whose flood cap is raised: the tests count every comment of a burst on the screen).
   void write_config(const std::string& thumbnail_section, const std::string& chat_extra = "");
   std::unique_ptr<ChildProcess> start_box(const std::vector<std::string>& environment = {});
   // Waits (bounded) on the box's status file.
