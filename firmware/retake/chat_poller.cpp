@@ -62,13 +62,9 @@ void ChatPoller::poll(std::uint64_t attempt, const std::optional<std::string>& b
                      ++status_.chat_polls;
                      if (!page.ok()) {
                        ++status_.chat_poll_errors;
-                       log::warning("chat: ", page.error.message);
-                       status_.api_error("chat: " + page.error.message, status::unix_now_ms());
-                       const auto failure = failure_of(page.error);
-                       if (failure == live::Failure::unauthorized) {
-                         machine_.post(live::event::Failed{live::Step::chat, failure, page.error.message}, attempt);
-                         return;
-                       }
+                       const auto failure =
+                           report_failed_call(machine_, status_, attempt, live::Step::chat, "chat", page.error);
+                       if (failure == live::Failure::unauthorized) return;
                        if (page.error.kind == ApiError::Kind::conflict) {
                          // No active session on the platform's side: announce it again, then go on.
                          client_.start_stream([](const ApiResult<StreamStart>&) {});

@@ -37,6 +37,15 @@ live::Failure failure_of(const ApiError& error) {
   return live::Failure::transient;
 }
 
+live::Failure report_failed_call(live::GoLive& machine, status::BoxStatus& status, std::uint64_t attempt,
+                                 live::Step step, const std::string& what, const ApiError& error) {
+  log::warning(what, ": ", error.message);
+  status.api_error(what + ": " + error.message, status::unix_now_ms());
+  const live::Failure failure = failure_of(error);
+  machine.post(live::event::Failed{step, failure, error.message}, attempt);
+  return failure;
+}
+
 GoLiveTarget::GoLiveTarget(const config::Config& config, Credentials& credentials, StreamApi& client,
                            live::GoLive& machine, live::Clock& clock, status::BoxStatus& status)
     : config_(config), credentials_(credentials), client_(client), machine_(machine), clock_(clock), status_(status) {
@@ -74,9 +83,7 @@ void GoLiveTarget::on_change(const live::LiveState& now, const live::LiveState& 
 }
 
 void GoLiveTarget::failed(std::uint64_t attempt, live::Step step, const char* what, const ApiError& error) {
-  log::warning(what, ": ", error.message);
-  status_.api_error(std::string(what) + ": " + error.message, status::unix_now_ms());
-  machine_.post(live::event::Failed{step, failure_of(error), error.message}, attempt);
+  report_failed_call(machine_, status_, attempt, step, what, error);
 }
 
 // Step 0 of every attempt (skill 2.1): an agent that is not verified fetches no key.
@@ -98,7 +105,8 @@ void GoLiveTarget::check_verification(std::uint64_t attempt) {
 
 // While the owner has not verified the agent: asked again after the delay the machine chose.
 void GoLiveTarget::recheck_verification_later(const live::LiveState& state) {
-  const auto delay_ms = static_cast<std::int64_t>(state.retry_in_s.value_or(60) * 1000);
+  const auto delay_ms =
+      static_cast<std::int64_t>(state.retry_in_s.value_or(live::policy::kVerification.first_s) * 1000);
   next_call_ = clock_.after(delay_ms, [this, attempt = state.attempt] { check_verification(attempt); });
 }
 

@@ -20,6 +20,13 @@ namespace agentcast::retake {
 // How the go-live state machine should take a failed call.
 live::Failure failure_of(const ApiError& error);
 
+// Every failed platform call ends here: logged and shown in `status` as "<what>: <error>", and
+// sent to the go-live state machine, which alone decides whether it ends the attempt (a 401
+// anywhere does; a failed chat poll or thumbnail does not). Returns how the failure counts,
+// for the caller's own retry cadence.
+live::Failure report_failed_call(live::GoLive& machine, status::BoxStatus& status, std::uint64_t attempt,
+                                 live::Step step, const std::string& what, const ApiError& error);
+
 class GoLiveTarget : public live::PublishTarget {
  public:
   GoLiveTarget(const config::Config& config, Credentials& credentials, StreamApi& client, live::GoLive& machine,

@@ -32,17 +32,11 @@ void OpeningMessage::first_thumbnail_done(std::uint64_t attempt) {
   client_.send_chat(config_.chat.opening_message, credentials_.user_db_id,
                     [this, attempt](const ApiResult<Sent>& result) {
                       if (result.ok()) {
-                        ++sent_;
                         log::info("chat: opening message sent");
                         return;
                       }
                       // Not repeated blindly: a send that timed out may still have been said.
-                      log::warning("chat: opening message: ", result.error.message);
-                      status_.api_error("chat send: " + result.error.message, status::unix_now_ms());
-                      const auto failure = failure_of(result.error);
-                      if (failure == live::Failure::unauthorized) {
-                        machine_.post(live::event::Failed{live::Step::chat, failure, result.error.message}, attempt);
-                      }
+                      report_failed_call(machine_, status_, attempt, live::Step::chat, "opening message", result.error);
                     });
 }
 

@@ -22,8 +22,6 @@ class OpeningMessage {
   // The first thumbnail of `attempt` was uploaded (or given up on): the moment to open chat.
   void first_thumbnail_done(std::uint64_t attempt);
 
-  std::uint64_t sent() const { return sent_; }
-
  private:
   void on_change(const live::LiveState& now, const live::LiveState& before);
 
@@ -36,7 +34,6 @@ class OpeningMessage {
   bool owed_ = false;       // to be said after the next first thumbnail while live
   bool ever_live_ = false;  // since the box started
   std::optional<std::int64_t> off_air_since_ms_;
-  std::uint64_t sent_ = 0;
 };
 
 }  // namespace agentcast::retake

@@ -84,12 +84,9 @@ void ThumbnailUploader::upload(std::uint64_t attempt, const char* why) {
             log::info("thumbnail uploaded (", why, ")");
             return;
           }
-          log::warning("thumbnail: ", result.error.message);
-          status_.api_error("thumbnail: " + result.error.message, status::unix_now_ms());
-          const auto failure = failure_of(result.error);
-          if (failure == live::Failure::unauthorized) {
-            machine_.post(live::event::Failed{live::Step::thumbnail, failure, result.error.message}, attempt);
-          } else if (failure == live::Failure::transient) {
+          const auto failure =
+              report_failed_call(machine_, status_, attempt, live::Step::thumbnail, "thumbnail", result.error);
+          if (failure == live::Failure::transient) {
             retry_ = clock_.after(static_cast<std::int64_t>(retries_.next_delay_s() * 1000),
                                   [this, attempt] { upload(attempt, "retry"); });
           }
