@@ -58,9 +58,7 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
         std::make_unique<retake::GoLiveTarget>(config, credentials, *retake_client_, machine_, clock_, status_);
     retake_target_ = target.get();
     target_ = std::move(target);
-    chat_ = std::make_unique<retake::ChatPoller>(
-        config, credentials, *retake_client_, machine_, clock_, unit_random,
-        [this](const chat::ChatEvent& event) { chat_merger_.accept(event); }, status_);
+    create_chat_sources(credentials);
     uploader_ = std::make_unique<retake::ThumbnailUploader>(config, *retake_client_, machine_, clock_, unit_random,
                                                             thumbnails_, screen_, status_);
     opening_ =
@@ -96,6 +94,25 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
 
 StreamingApp::~StreamingApp() = default;
 
+// Every source publishes into the merger, the one writer of the chat panel.
+void StreamingApp::create_chat_sources(const retake::Credentials& credentials) {
+  auto publish = [this](const chat::ChatEvent& event) { chat_merger_.accept(event); };
+  for (const auto& source : config_.chat.sources) {
+    if (source.kind == "retake-rest") {
+      chat_ = std::make_unique<retake::ChatPoller>(config_, credentials, *retake_client_, machine_, clock_, unit_random,
+                                                   publish, status_);
+      chat_sources_.push_back(chat_.get());
+    } else if (source.kind == "retake-socketio") {
+      retake_socket_ = std::make_unique<retake::SocketIoChat>(
+          retake::SocketIoChat::Options{.url = source.url, .user_db_id = credentials.user_db_id}, clock_, unit_random,
+          publish, [this](bool healthy) {
+            if (chat_) chat_->set_realtime_healthy(healthy);
+          });
+      chat_sources_.push_back(retake_socket_.get());
+    }
+  }
+}
+
 int StreamingApp::run() {
   // A bug that throws where C called us ends the stream as SIGTERM would, then exits 1.
   const fault::LastResortScope last_resort([this](const std::string& what) {
@@ -109,6 +126,7 @@ int StreamingApp::run() {
   log_follower_.start();
   supervisor_->start();
   if (retake_target_ != nullptr) retake_target_->check_skill_version();
+  if (retake_socket_) retake_socket_->start();
   status_timer_.every(kStatusIntervalMs, [this] { publish_status(); });
   machine_.post(live::event::Start{});
   publish_status();
@@ -239,6 +257,8 @@ void StreamingApp::publish_status() {
   status_.chat_shown = chat_merger_.counters().shown;
   status_.chat_blocked = chat_merger_.counters().blocked;
   status_.chat_held_back = chat_merger_.counters().over_rate;
+  status_.chat_sources.clear();
+  for (const auto* source : chat_sources_) status_.chat_sources.push_back(source->stats());
   status_.frames_skipped = pipeline.frames_skipped;
   status_.video_encoder = pipeline.video_encoder;
   status_.audio_source = pipeline.audio_source;

@@ -19,6 +19,7 @@
 #include "retake/go_live_target.hpp"
 #include "retake/opening_message.hpp"
 #include "retake/retake_client.hpp"
+#include "retake/socketio_chat.hpp"
 #include "retake/thumbnail_uploader.hpp"
 #include "scene/log_follower.hpp"
 #include "scene/scene_presenter.hpp"
@@ -57,6 +58,7 @@ class StreamingApp {
   void quit();
   void write_thumbnail();
   void install_signal_handlers();
+  void create_chat_sources(const retake::Credentials& credentials);
 
   const config::Config& config_;
   GMainLoopPtr loop_;
@@ -78,7 +80,9 @@ class StreamingApp {
   std::optional<retake::Account> account_;
   std::unique_ptr<retake::RetakeClient> retake_client_;
   std::unique_ptr<live::PublishTarget> target_;
-  std::unique_ptr<retake::ChatPoller> chat_;
+  std::unique_ptr<retake::ChatPoller> chat_;             // chat.sources: retake-rest
+  std::unique_ptr<retake::SocketIoChat> retake_socket_;  // chat.sources: retake-socketio
+  std::vector<const chat::ChatSource*> chat_sources_;    // every source, in config order, for status
   std::unique_ptr<retake::ThumbnailUploader> uploader_;
   std::unique_ptr<retake::OpeningMessage> opening_;
   std::unique_ptr<pipeline::Supervisor> supervisor_;

@@ -16,6 +16,8 @@ std::string_view kind_name(EventKind kind) {
       return "follow";
     case EventKind::share:
       return "share";
+    case EventKind::trade:
+      return "trade";
     case EventKind::room_stats:
       return "room-stats";
     case EventKind::control:

@@ -8,7 +8,8 @@
 
 namespace agentcast::chat {
 
-enum class EventKind { chat, gift, like, enter, follow, share, room_stats, control, moderation };
+// trade: a buy or sell of the streamer's token (retake.tv's newtrade), shown like a gift.
+enum class EventKind { chat, gift, like, enter, follow, share, trade, room_stats, control, moderation };
 
 std::string_view kind_name(EventKind kind);
 

@@ -106,6 +106,8 @@ std::optional<PanelLine> panel_line(const ChatEvent& event) {
       return PanelLine{who, "followed"};
     case EventKind::share:
       return PanelLine{who, "shared the stream"};
+    case EventKind::trade:
+      return PanelLine{who, event.text.empty() ? "traded the token" : event.text};
     case EventKind::control:
       return event.text.empty() ? std::nullopt : std::optional<PanelLine>(PanelLine{"live", event.text});
     case EventKind::room_stats:

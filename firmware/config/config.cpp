@@ -86,6 +86,19 @@ class Section {
     }
   }
 
+  // A list of objects, each read as its own section ("chat.sources[1].url" in messages); nullopt
+  // when the key is absent.
+  std::optional<std::vector<Section>> objects(std::string_view key) {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_array()) fail(key_path(key), "expected a list of objects");
+    std::vector<Section> items;
+    for (std::size_t i = 0; i < value->size(); ++i) {
+      items.emplace_back((*value)[i], key_path(key) + "[" + std::to_string(i) + "]", source_);
+    }
+    return items;
+  }
+
   // After all reads: any key not read is unknown (a typo would otherwise be silently ignored).
   void reject_unknown_keys() const {
     for (const auto& [key, value] : object_.items()) {
@@ -266,7 +279,78 @@ void read_thumbnail(Section section, Thumbnail& out) {
 
 constexpr long kMaxChatMessageChars = 500;
 
-void read_chat(Section section, Chat& out) {
+// wss:// anywhere; ws:// only where the traffic cannot leave the machine.
+bool is_websocket_url(const std::string& url) {
+  const auto parts = parse_url(url);
+  return parts && !parts->host.empty() &&
+         (parts->scheme == "wss" || (parts->scheme == "ws" && is_loopback_host(parts->host)));
+}
+
+bool is_signer_url(const std::string& url) {
+  const auto parts = parse_url(url);
+  return parts && !parts->host.empty() && (parts->scheme == "https" || is_loopback_http(url));
+}
+
+ChatSource read_chat_source(Section section, const Platform& platform) {
+  ChatSource source;
+  section.read("kind", source.kind);
+  if (source.kind == "retake-rest") {
+    // No settings: the API and the account are the platform's.
+  } else if (source.kind == "retake-socketio") {
+    source.url = kRetakeSocketIoUrl;
+    section.read("url", source.url);
+    require(is_websocket_url(source.url), section, "url", "expected a wss:// URL (ws:// only to this machine)");
+  } else if (source.kind == "douyin") {
+    section.read("room_id", source.room_id);
+    section.read("url", source.url);
+    section.read("signer_url", source.signer_url);
+    section.read("heartbeat_s", source.heartbeat_s);
+    require(!source.room_id.empty() && source.room_id.size() <= 32 &&
+                source.room_id.find_first_not_of("0123456789") == std::string::npos,
+            section, "room_id", "expected the room's number");
+    require(source.url.empty() != source.signer_url.empty(), section, "url",
+            "expected either url (a signed wss:// URL) or signer_url, not both");
+    require(source.url.empty() || is_websocket_url(source.url), section, "url",
+            "expected a signed wss:// URL (ws:// only to this machine)");
+    require(source.signer_url.empty() || is_signer_url(source.signer_url), section, "signer_url",
+            "expected an https:// URL (http:// only to this machine)");
+    require(source.heartbeat_s >= 1 && source.heartbeat_s <= 60, section, "heartbeat_s", "expected 1 to 60 seconds");
+    section.fail(section.key_path("kind"), "douyin: not available in this version yet");
+  } else {
+    section.fail(section.key_path("kind"), "expected \"retake-rest\", \"retake-socketio\" or \"douyin\"");
+  }
+  section.reject_unknown_keys();
+  if (source.kind.starts_with("retake-") && platform.kind != "retake") {
+    section.fail(section.key_path("kind"), "needs platform.kind \"retake\" (the agent's account)");
+  }
+  return source;
+}
+
+void read_chat_sources(Section& section, Chat& out, const Platform& platform) {
+  const auto items = section.objects("sources");
+  if (!items) {
+    if (platform.kind == "retake") {
+      ChatSource rest;
+      rest.kind = "retake-rest";
+      out.sources = {rest};
+    }
+    return;
+  }
+  constexpr std::size_t kMaxSources = 8;
+  require(items->size() <= kMaxSources, section, "sources", "expected at most 8 sources");
+  for (const auto& item : *items) {
+    ChatSource source = read_chat_source(item, platform);
+    const bool retake_twice = source.kind.starts_with("retake-") &&
+                              std::any_of(out.sources.begin(), out.sources.end(),
+                                          [&](const ChatSource& other) { return other.kind == source.kind; });
+    require(!retake_twice, section, "sources", "lists " + source.kind + " twice");
+    out.sources.push_back(std::move(source));
+  }
+}
+
+void read_chat(Section section, Chat& out, const Platform& platform) {
+  read_chat_sources(section, out, platform);
+  section.read("douyin_silence_s", out.douyin_silence_s);
   section.read("poll_active_s", out.poll_active_s);
   section.read("poll_quiet_s", out.poll_quiet_s);
   section.read("opening_message", out.opening_message);
@@ -293,6 +377,8 @@ void read_chat(Section section, Chat& out) {
   require(words_ok, section, "blocked_words", "expected at most 1000 non-empty words of valid UTF-8 text");
   require(out.max_events_per_s >= 1 && out.max_events_per_s <= 1000, section, "max_events_per_s",
           "expected 1 to 1000 events a second");
+  require(out.douyin_silence_s >= 10 && out.douyin_silence_s <= 3600, section, "douyin_silence_s",
+          "expected 10 to 3600 seconds");
 }
 
 void read_status(Section section, Status& out) {
@@ -340,7 +426,7 @@ Config parse(std::string_view json_text, std::string_view source_name) {
   read_audio(root.child("audio"), config.audio);
   read_scene(root.child("scene"), config.scene);
   read_thumbnail(root.child("thumbnail"), config.thumbnail);
-  read_chat(root.child("chat"), config.chat);
+  read_chat(root.child("chat"), config.chat, config.platform);
   read_board(root.child("board"), config.board);
   read_status(root.child("status"), config.status);
   root.reject_unknown_keys();

@@ -63,7 +63,22 @@ struct Status {
   std::string file;  // empty: /run/agentcast/status.json, or the user's runtime directory
 };
 
+// One entry of chat.sources.
+struct ChatSource {
+  std::string kind;         // "retake-rest", "retake-socketio" or "douyin"
+  std::string url;          // retake-socketio: the Socket.IO URL; douyin: a ready signed wss URL
+  std::string room_id;      // douyin: the numeric room id
+  std::string signer_url;   // douyin: a local service that signs the push URL (instead of url)
+  double heartbeat_s = 10;  // douyin: the heartbeat frame's interval
+};
+
+inline constexpr const char* kRetakeSocketIoUrl = "wss://retake.tv/socket.io/";
+
 struct Chat {
+  // Absent: the REST poll alone in retake mode, nothing in rtmp mode.
+  std::vector<ChatSource> sources;
+  // A Douyin socket that carries only heartbeats this long while the room is live is dead.
+  double douyin_silence_s = 120;
   double poll_active_s = 2.5;
   double poll_quiet_s = 8;
   // Said to the agent's own chat after the first thumbnail of a go-live (skill 2.1: "open

@@ -32,6 +32,12 @@ inline constexpr RetryPolicy kPublish{"publish", 0.5, 1.5, 0.2};
 // Chat polls: capped low so chat comes back within 10 s of the API being healthy again.
 inline constexpr RetryPolicy kChat{"chat", 1, 6, 0.25};
 inline constexpr RetryPolicy kThumbnails{"thumbnails", 5, 60, 0.3};
+// A push connection (a WebSocket chat source, the agent bridge) that closed or failed: back
+// quickly for a blip, no faster than every 30 s against a server that stays away.
+inline constexpr RetryPolicy kPushConnection{"push-connection", 1, 30, 0.3};
+// A push server that refused the handshake (a blocked device, 403/415) or the session: the
+// same request is refused again, so it is asked slowly, not hammered.
+inline constexpr RetryPolicy kPushRefused{"push-refused", 300, 300, 0.2};
 // A rejected token or a refused go-live request: the same request would fail again at once,
 // so at most one attempt a minute (the owner may fix the credentials or the platform recover).
 inline constexpr RetryPolicy kCredentials{"credentials", 60, 60, 0};

@@ -34,6 +34,7 @@ ChatPoller::ChatPoller(const config::Config& config, const Credentials& credenti
       status_(status),
       cursor_(kCommentsPageLimit, credentials.user_db_id),
       cadence_(config.chat.poll_active_s, config.chat.poll_quiet_s),
+      quiet_s_(config.chat.poll_quiet_s),
       retries_(live::policy::kChat, std::move(unit_random)) {
   machine_.subscribe([this](const live::LiveState& now, const live::LiveState& before) { on_change(now, before); });
 }
@@ -42,10 +43,38 @@ void ChatPoller::on_change(const live::LiveState& now, const live::LiveState& be
   const bool was_live = before.phase == live::Phase::live && before.attempt == now.attempt;
   if (now.phase == live::Phase::live && !was_live) {
     retries_.reset();
+    backing_off_ = false;
+    polling_ = true;
     poll(now.attempt, std::nullopt);  // at once: viewers may already be talking
   } else if (now.phase != live::Phase::live) {
+    polling_ = false;
     next_poll_.reset();
   }
+}
+
+void ChatPoller::set_realtime_healthy(bool healthy) {
+  if (healthy == realtime_healthy_) return;
+  realtime_healthy_ = healthy;
+  // The socket went away: whatever it did not deliver since is fetched now, not after the
+  // quiet interval. (A poll in flight reschedules itself when it completes.)
+  if (!healthy && polling_ && !in_flight_ && !backing_off_) schedule(machine_.state().attempt, 0);
+}
+
+chat::SourceStats ChatPoller::stats() const {
+  chat::SourceStats stats;
+  stats.kind = "retake-rest";
+  stats.state = !polling_           ? "off-air"
+                : backing_off_      ? "backing-off"
+                : realtime_healthy_ ? "quiet (socket healthy)"
+                                    : "polling";
+  stats.events = events_;
+  stats.last_error = last_error_;
+  stats.last_event_unix_ms = last_event_unix_ms_;
+  return stats;
+}
+
+double ChatPoller::next_delay_s(double now_s) const {
+  return realtime_healthy_ ? quiet_s_ : cadence_.next_delay_s(now_s);
 }
 
 void ChatPoller::schedule(std::uint64_t attempt, double delay_s) {
@@ -54,14 +83,17 @@ void ChatPoller::schedule(std::uint64_t attempt, double delay_s) {
 }
 
 void ChatPoller::poll(std::uint64_t attempt, const std::optional<std::string>& before_id) {
+  in_flight_ = true;
   client_.comments(credentials_.user_db_id, kCommentsPageLimit, before_id,
                    [this, attempt](const ApiResult<std::vector<ChatComment>>& page) {
+                     in_flight_ = false;
                      const auto& state = machine_.state();
                      if (state.attempt != attempt || state.phase != live::Phase::live) return;
                      const double now_s = static_cast<double>(clock_.now_ms()) / 1000.0;
                      ++status_.chat_polls;
                      if (!page.ok()) {
                        ++status_.chat_poll_errors;
+                       last_error_ = page.error.message;
                        const auto failure =
                            report_failed_call(machine_, status_, attempt, live::Step::chat, "chat", page.error);
                        if (failure == live::Failure::unauthorized) return;
@@ -69,19 +101,25 @@ void ChatPoller::poll(std::uint64_t attempt, const std::optional<std::string>& b
                          // No active session on the platform's side: announce it again, then go on.
                          client_.start_stream([](const ApiResult<StreamStart>&) {});
                        }
-                       schedule(attempt, failure == live::Failure::transient ? retries_.next_delay_s()
-                                                                             : cadence_.next_delay_s(now_s));
+                       backing_off_ = failure == live::Failure::transient;
+                       schedule(attempt, backing_off_ ? retries_.next_delay_s() : next_delay_s(now_s));
                        return;
                      }
                      retries_.reset();
+                     backing_off_ = false;
                      const auto step = cursor_.accept(*page.value);
                      if (step.page_back_before) {
                        poll(attempt, step.page_back_before);
                        return;
                      }
-                     for (const auto& comment : step.fresh) publish_(chat_event_of(comment));
+                     for (const auto& comment : step.fresh) {
+                       const auto event = chat_event_of(comment);
+                       events_.count(event.kind);
+                       last_event_unix_ms_ = status::unix_now_ms();
+                       publish_(event);
+                     }
                      if (!step.fresh.empty()) cadence_.comments_arrived(now_s);
-                     schedule(attempt, cadence_.next_delay_s(now_s));
+                     schedule(attempt, next_delay_s(now_s));
                    });
 }
 

@@ -74,27 +74,6 @@ class Body {
   json document_;
 };
 
-// First non-empty string (or number, as text) among `keys`; nested "a.b" paths allowed.
-std::string first_text(const json& record, std::initializer_list<const char*> keys) {
-  for (const char* key : keys) {
-    const json* node = &record;
-    std::string_view path(key);
-    while (node != nullptr && !path.empty()) {
-      const auto dot = path.find('.');
-      const std::string part(path.substr(0, dot));
-      path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
-      const auto it = node->is_object() ? node->find(part) : node->end();
-      node = (node->is_object() && it != node->end()) ? &*it : nullptr;
-    }
-    if (node == nullptr) continue;
-    if (node->is_string() && !node->get<std::string>().empty()) return node->get<std::string>();
-    if (const auto number = node->is_number_integer() ? json_input::to_int64(*node) : std::nullopt) {
-      return std::to_string(*number);
-    }
-  }
-  return {};
-}
-
 // Epoch milliseconds from a number, a numeric string (ms) or an ISO 8601 string.
 std::optional<std::int64_t> timestamp_ms(const json& record) {
   const auto it = record.find("timestamp");
@@ -211,21 +190,45 @@ std::vector<ChatComment> parse_comments(std::string_view body_text) {
 
   std::vector<ChatComment> comments;
   for (const auto& record : *list) {
-    if (!record.is_object()) continue;
-    ChatComment comment;
-    comment.id = first_text(record, {"chat_event_id", "id", "_id", "commentId", "messageId"});
-    comment.text = first_text(record, {"text", "message", "comment", "content"});
-    if (comment.id.empty() || comment.text.empty()) continue;
-    comment.author_name = first_text(record, {"sender_username", "sender_display_name", "user.username",
-                                              "author.fusername", "author.username", "username"});
-    comment.author_id =
-        first_text(record, {"sender_user_id", "author._id", "author.id", "author.userDbId", "userId", "userDbId"});
-    comment.timestamp_ms = timestamp_ms(record);
-    comment.type = first_text(record, {"type"});
-    if (comment.type.empty()) comment.type = "message";
-    comments.push_back(std::move(comment));
+    if (auto comment = parse_comment_record(record)) comments.push_back(std::move(*comment));
   }
   return comments;
+}
+
+std::string first_text(const json& record, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    const json* node = &record;
+    std::string_view path(key);
+    while (node != nullptr && !path.empty()) {
+      const auto dot = path.find('.');
+      const std::string part(path.substr(0, dot));
+      path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+      const auto it = node->is_object() ? node->find(part) : node->end();
+      node = (node->is_object() && it != node->end()) ? &*it : nullptr;
+    }
+    if (node == nullptr) continue;
+    if (node->is_string() && !node->get<std::string>().empty()) return node->get<std::string>();
+    if (const auto number = node->is_number_integer() ? json_input::to_int64(*node) : std::nullopt) {
+      return std::to_string(*number);
+    }
+  }
+  return {};
+}
+
+std::optional<ChatComment> parse_comment_record(const json& record) {
+  if (!record.is_object()) return std::nullopt;
+  ChatComment comment;
+  comment.id = first_text(record, {"chat_event_id", "id", "_id", "commentId", "messageId"});
+  comment.text = first_text(record, {"text", "message", "comment", "content"});
+  if (comment.id.empty() || comment.text.empty()) return std::nullopt;
+  comment.author_name = first_text(record, {"sender_username", "sender_display_name", "user.username",
+                                            "author.fusername", "author.username", "username"});
+  comment.author_id =
+      first_text(record, {"sender_user_id", "author._id", "author.id", "author.userDbId", "userId", "userDbId"});
+  comment.timestamp_ms = timestamp_ms(record);
+  comment.type = first_text(record, {"type"});
+  if (comment.type.empty()) comment.type = "message";
+  return comment;
 }
 
 std::optional<std::string> error_message(std::string_view body_text) {

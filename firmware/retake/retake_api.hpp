@@ -2,7 +2,10 @@
 // The retake.tv agent API's responses (shared/reference/retake-api.md), parsed strictly:
 // a missing or mistyped field is a ResponseError naming the endpoint and the field, never a
 // crash and never a silently wrong value.
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -86,6 +89,13 @@ std::string parse_streamer_id(std::string_view body);
 // message) records. A record without an id or text is skipped, not an error; a body that is
 // not one of these shapes is.
 std::vector<ChatComment> parse_comments(std::string_view body);
+// The first non-empty string (or integer, as text) among `keys` of a record; nested "a.b" paths
+// allowed; empty when none has one. How every defensive field lookup of the API is done.
+std::string first_text(const nlohmann::json& record, std::initializer_list<const char*> keys);
+
+// One record of those shapes (a REST list element, or a Socket.IO "message" event's payload);
+// nullopt without an id or a text.
+std::optional<ChatComment> parse_comment_record(const nlohmann::json& record);
 
 // The "error" string of an error body, if there is one (for log lines; caller sanitises).
 std::optional<std::string> error_message(std::string_view body);

@@ -92,6 +92,62 @@ std::string at_and_ago(std::int64_t unix_ms, std::int64_t now_unix_ms) {
   return local_clock(unix_ms) + " (" + duration(now_unix_ms - unix_ms) + " ago)";
 }
 
+json counts_json(const chat::EventCounts& counts) {
+  return {{"total", counts.total}, {"chat", counts.chat},     {"gift", counts.gift},  {"like", counts.like},
+          {"enter", counts.enter}, {"follow", counts.follow}, {"share", counts.share}};
+}
+
+json sources_json(const std::vector<chat::SourceStats>& sources) {
+  json list = json::array();
+  for (const auto& source : sources) {
+    list.push_back({{"kind", source.kind},
+                    {"state", source.state},
+                    {"events", counts_json(source.events)},
+                    {"reconnects", source.reconnects},
+                    {"last_error", source.last_error},
+                    {"last_event_unix_ms", optional_json(source.last_event_unix_ms)}});
+  }
+  return list;
+}
+
+std::vector<chat::SourceStats> sources_from_json(const json& document) {
+  std::vector<chat::SourceStats> sources;
+  const auto chat = document.find("chat");
+  if (chat == document.end()) return sources;
+  const auto list = chat->is_object() ? chat->find("sources") : chat->end();
+  if (!chat->is_object() || list == chat->end() || !list->is_array())
+    throw StatusFormatError("chat.sources: wrong type");
+  for (const auto& item : *list) {
+    if (!item.is_object()) throw StatusFormatError("chat.sources: wrong type");
+    const Reader read(item);
+    chat::SourceStats source;
+    source.kind = read.get<std::string>("kind");
+    source.state = read.get<std::string>("state");
+    source.reconnects = read.get<std::uint64_t>("reconnects");
+    source.last_error = read.get<std::string>("last_error");
+    source.last_event_unix_ms = read.optional<std::int64_t>("last_event_unix_ms");
+    const auto events = item.find("events");
+    if (events == item.end() || !events->is_object()) throw StatusFormatError("chat.sources: events: wrong type");
+    const Reader count(*events);
+    source.events = {count.get<std::uint64_t>("total"), count.get<std::uint64_t>("chat"),
+                     count.get<std::uint64_t>("gift"),  count.get<std::uint64_t>("like"),
+                     count.get<std::uint64_t>("enter"), count.get<std::uint64_t>("follow"),
+                     count.get<std::uint64_t>("share")};
+    sources.push_back(std::move(source));
+  }
+  return sources;
+}
+
+void describe_source(std::ostream& out, const chat::SourceStats& source, std::int64_t now_unix_ms) {
+  const auto& n = source.events;
+  out << "  " << source.kind << ": " << source.state << ", " << n.total << " events (" << n.chat << " chat, " << n.gift
+      << " gift, " << n.like << " like, " << n.enter << " enter, " << n.follow << " follow, " << n.share << " share), "
+      << source.reconnects << " reconnects";
+  if (source.last_event_unix_ms) out << ", last event " << at_and_ago(*source.last_event_unix_ms, now_unix_ms);
+  out << "\n";
+  if (!source.last_error.empty()) out << "    last error: " << source.last_error << "\n";
+}
+
 }  // namespace
 
 void BoxStatus::api_error(std::string message, std::int64_t now_unix_ms) {
@@ -128,6 +184,7 @@ std::string to_json_text(const BoxStatus& status) {
       {"chat_held_back", status.chat_held_back},
       {"chat_polls", status.chat_polls},
       {"chat_poll_errors", status.chat_poll_errors},
+      {"chat", {{"sources", sources_json(status.chat_sources)}}},
       {"last_api_error", status.last_api_error},
       {"last_api_error_unix_ms", optional_json(status.last_api_error_unix_ms)},
       {"platform_live", optional_json(status.platform_live)},
@@ -177,6 +234,7 @@ BoxStatus from_json_text(std::string_view text) {
   status.chat_held_back = read.optional<std::uint64_t>("chat_held_back").value_or(0);
   status.chat_polls = read.get<std::uint64_t>("chat_polls");
   status.chat_poll_errors = read.get<std::uint64_t>("chat_poll_errors");
+  status.chat_sources = sources_from_json(document);
   status.last_api_error = read.get<std::string>("last_api_error");
   status.last_api_error_unix_ms = read.optional<std::int64_t>("last_api_error_unix_ms");
   status.platform_live = read.optional<bool>("platform_live");
@@ -221,10 +279,13 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
   }
   out << "\n";
   if (!status.log_file_problem.empty()) out << "log file:   " << status.log_file_problem << "\n";
-  if (status.platform_kind == "retake") {
+  if (status.platform_kind == "retake" || !status.chat_sources.empty()) {
     out << "chat:       " << status.chat_shown << " shown, " << status.chat_blocked << " blocked, "
         << status.chat_held_back << " held back in floods, " << status.chat_polls << " polls, "
         << status.chat_poll_errors << " failed polls\n";
+    for (const auto& source : status.chat_sources) describe_source(out, source, now_unix_ms);
+  }
+  if (status.platform_kind == "retake") {
     out << "api error:  ";
     if (status.last_api_error_unix_ms) {
       out << status.last_api_error << " at " << at_and_ago(*status.last_api_error_unix_ms, now_unix_ms);

@@ -289,3 +289,48 @@ TEST(Config, AConfigPathThatIsNoFileIsANamedErrorNotAHang) {
     }
   }
 }
+
+TEST(Config, ChatSourcesDefaultToTheRestPollInRetakeModeAndNothingInRtmpMode) {
+  const auto retake = parse("{}", "test.json");
+  LONGS_EQUAL(1, retake.chat.sources.size());
+  STRCMP_EQUAL("retake-rest", retake.chat.sources[0].kind.c_str());
+  const auto rtmp =
+      parse(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://127.0.0.1/live/k"}})", "test.json");
+  CHECK(rtmp.chat.sources.empty());
+}
+
+TEST(Config, ChatSourcesAreReadInOrderWithTheirSettings) {
+  const auto config =
+      parse(R"({"chat": {"sources": [{"kind": "retake-socketio"}, {"kind": "retake-rest"}]}})", "test.json");
+  LONGS_EQUAL(2, config.chat.sources.size());
+  STRCMP_EQUAL("retake-socketio", config.chat.sources[0].kind.c_str());
+  STRCMP_EQUAL("wss://retake.tv/socket.io/", config.chat.sources[0].url.c_str());
+  STRCMP_EQUAL("retake-rest", config.chat.sources[1].kind.c_str());
+}
+
+TEST(Config, BadChatSourcesNameTheEntryAtFault) {
+  STRCMP_EQUAL("test.json: chat.sources: expected a list of objects",
+               error_of(R"({"chat": {"sources": {"kind": "retake-rest"}}})").c_str());
+  STRCMP_EQUAL("test.json: chat.sources[0]: expected an object",
+               error_of(R"({"chat": {"sources": ["retake-rest"]}})").c_str());
+  CHECK(error_of(R"({"chat": {"sources": [{"kind": "twitch"}]}})")
+            .starts_with("test.json: chat.sources[0].kind: expected"));
+  STRCMP_EQUAL("test.json: chat.sources[0].url: expected a wss:// URL (ws:// only to this machine)",
+               error_of(R"({"chat": {"sources": [{"kind": "retake-socketio", "url": "ws://example.com/socket.io/"}]}})")
+                   .c_str());
+  STRCMP_EQUAL("test.json: chat.sources[0].room_id: unknown key",
+               error_of(R"({"chat": {"sources": [{"kind": "retake-rest", "room_id": "1"}]}})").c_str());
+  STRCMP_EQUAL("test.json: chat.sources: lists retake-rest twice",
+               error_of(R"({"chat": {"sources": [{"kind": "retake-rest"}, {"kind": "retake-rest"}]}})").c_str());
+  STRCMP_EQUAL("test.json: chat.sources[0].kind: needs platform.kind \"retake\" (the agent's account)",
+               error_of(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://127.0.0.1/live/k"},
+                            "chat": {"sources": [{"kind": "retake-socketio"}]}})")
+                   .c_str());
+  STRCMP_EQUAL(
+      "test.json: chat.sources[0].room_id: expected the room's number",
+      error_of(R"({"chat": {"sources": [{"kind": "douyin", "room_id": "abc", "url": "wss://x.example/"}]}})").c_str());
+  STRCMP_EQUAL("test.json: chat.sources[0].url: expected either url (a signed wss:// URL) or signer_url, not both",
+               error_of(R"({"chat": {"sources": [{"kind": "douyin", "room_id": "7", "url": "wss://x.example/",
+                            "signer_url": "http://127.0.0.1:9/sign"}]}})")
+                   .c_str());
+}

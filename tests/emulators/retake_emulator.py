@@ -21,6 +21,18 @@ Test control (no auth, loopback only):
   POST /_control/tweet     {"url": "...", "text": "..."}  a tweet the owner "posted"
   GET  /_control/log       every request so far: method, path, time, auth
   GET  /_control/state     keys issued, session, publishing key, live
+
+Socket.IO (chat-protocols.md 1.6 and 4): GET /socket.io/?EIO=4&transport=websocket, WebSocket only,
+Engine.IO v4 / Socket.IO v5 as the reference server speaks it: the open packet first, the client's
+first packet must be a CONNECT of "/", pings every pingInterval and the connection closed when a
+pong is later than pingTimeout; joinRoom {roomId} joins a room. Every comment added through
+/_control/comments is also emitted as 42["message", <the REST record>] to the sockets in the
+room of the agents' userDbId (REST and socket carry the same chat_event_id).
+  POST /_control/socketio  {"ping_interval_ms", "ping_timeout_ms", "withhold_pings": bool,
+                            "refuse_handshake": HTTP status or 0, "refuse_connect": bool,
+                            "kill": true (drop every socket, no closing handshake)}
+  POST /_control/socketio_state  {"clients", "connected", "rooms": [...], "sessions": total, "pongs"}
+  POST /_control/socket_flood {"count": N, "per_s": R}  N socket-only messages at R a second
 """
 import argparse
 import json
@@ -31,6 +43,8 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
+
+import websocket_server
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 STATUS_URL = re.compile(r"^https://(www\.|mobile\.)?(x|twitter)\.com/[A-Za-z0-9_]{1,15}/status/[0-9]{1,25}(\?[^#\s]*)?$")
@@ -65,6 +79,89 @@ class State:
         self.tweets = {}          # url -> text, "posted" through /_control/tweet
         self.started_at = None
         self.live_held_until = 0.0  # stream/status says not live before this time (hold_live)
+        self.socketio = {"ping_interval_ms": 25000, "ping_timeout_ms": 20000, "withhold_pings": False,
+                         "refuse_handshake": 0, "refuse_connect": False}
+        self.sockets = []         # the Engine.IO sessions open now
+        self.socket_sessions = 0
+        self.pongs = 0
+
+    def agent_rooms(self):
+        return {agent["userDbId"] for agent in self.agents.values()}
+
+
+class SocketSession:
+    """One Engine.IO v4 session over a WebSocket, with its Socket.IO state."""
+
+    def __init__(self, peer, state):
+        self.peer = peer
+        self.state = state
+        self.sid = secrets.token_urlsafe(15)
+        self.rooms = set()
+        self.connected = False
+        self.last_pong = time.time()
+        self.stop = threading.Event()
+
+    def run(self):
+        settings = dict(self.state.socketio)
+        interval, timeout = settings["ping_interval_ms"] / 1000, settings["ping_timeout_ms"] / 1000
+        self.peer.send_text("0" + json.dumps({"sid": self.sid, "upgrades": [], "pingInterval": settings["ping_interval_ms"],
+                                              "pingTimeout": settings["ping_timeout_ms"], "maxPayload": 1000000}))
+        threading.Thread(target=self.pinger, args=(interval, timeout), daemon=True).start()
+        first = True
+        while True:
+            message = self.peer.receive()
+            if message is None:
+                break
+            opcode, data = message
+            if opcode != websocket_server.TEXT:
+                continue  # no binary attachments in this emulator
+            text = data.decode()
+            if first and not text.startswith("40"):
+                break  # the reference server closes a session whose first packet is no CONNECT
+            first = False
+            if text == "3":
+                with self.state.lock:
+                    self.last_pong = time.time()
+                    self.state.pongs += 1
+            elif text.startswith("40"):
+                if self.state.socketio["refuse_connect"]:
+                    self.peer.send_text('44{"message":"Not authorized"}')
+                else:
+                    self.connected = True
+                    self.peer.send_text("40" + json.dumps({"sid": secrets.token_urlsafe(15)}))
+            elif text.startswith("42"):
+                self.event(text[2:])
+            elif text in ("41", "1"):
+                break
+        self.stop.set()
+        self.peer.close()
+
+    def event(self, payload):
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            return
+        if (self.connected and isinstance(event, list) and len(event) == 2 and event[0] == "joinRoom"
+                and isinstance(event[1], dict) and isinstance(event[1].get("roomId"), str) and event[1]["roomId"]):
+            with self.state.lock:
+                self.rooms.add(event[1]["roomId"])
+
+    def pinger(self, interval, timeout):
+        while not self.stop.wait(interval):
+            if self.state.socketio["withhold_pings"]:
+                continue
+            sent = time.time()
+            if not self.peer.send_text("2"):
+                return
+            if self.stop.wait(timeout):
+                return
+            if self.last_pong < sent:
+                self.peer.close(1000)  # "ping timeout", as the reference server does
+                return
+
+    def emit(self, name, payload):
+        if self.connected:
+            self.peer.send_text("42" + json.dumps([name, payload]))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -112,6 +209,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         path = url.path
         body = self.read_body()
+        if path == "/socket.io/" and self.command == "GET" and "Upgrade" in self.headers:
+            return self.socketio(parse_qs(url.query))
         if path.startswith("/_control/"):
             return self.control(path, body)
         if path == "/_hooks/on_publish":
@@ -304,6 +403,52 @@ class Handler(BaseHTTPRequestHandler):
             newest_first = [c for c in newest_first if int(c["chat_event_id"]) < int(before)]
         return self.send_json(200, {"comments": newest_first[:limit]})
 
+    # --- Socket.IO -------------------------------------------------------------------------
+    def socketio(self, query):
+        if query.get("EIO") != ["4"]:
+            return self.send_json(400, {"code": 5, "message": "Unsupported protocol version"})
+        if query.get("transport") != ["websocket"]:
+            return self.send_json(400, {"code": 0, "message": "Transport unknown"})
+        problem = websocket_server.handshake_problem(self)
+        if problem:
+            return self.send_json(400, {"code": 3, "message": problem})
+        refuse = self.state.socketio["refuse_handshake"]
+        if refuse:
+            return self.send_json(refuse, {"error": "refused"})
+        session = SocketSession(websocket_server.accept(self), self.state)
+        with self.state.lock:
+            self.state.sockets.append(session)
+            self.state.socket_sessions += 1
+        try:
+            session.run()
+        finally:
+            with self.state.lock:
+                self.state.sockets.remove(session)
+
+    def broadcast(self, records):
+        with self.state.lock:
+            rooms = self.state.agent_rooms()
+            targets = [s for s in self.state.sockets if s.rooms & rooms]
+        for record in records:
+            for session in targets:
+                session.emit("message", record)
+
+    def socket_flood(self, count, per_s):
+        with self.state.lock:
+            rooms = self.state.agent_rooms()
+            targets = [s for s in self.state.sockets if s.rooms & rooms]
+            first = self.state.next_comment_id + 1
+            self.state.next_comment_id += count
+        start = time.time()
+        for i in range(count):
+            record = {"chat_event_id": str(first + i), "sender_user_id": "flood", "sender_username": "flood",
+                      "text": f"flood #{first + i}", "timestamp": str(int(time.time() * 1000)), "type": "message"}
+            for session in targets:
+                session.emit("message", record)
+            delay = start + (i + 1) / per_s - time.time()
+            if delay > 0:
+                time.sleep(delay)
+
     # --- nginx-rtmp hooks and test control ------------------------------------------------
     def on_publish(self, body):
         name = parse_qs(body.decode()).get("name", [""])[0]
@@ -330,6 +475,7 @@ class Handler(BaseHTTPRequestHandler):
                 data.setdefault("count", 1)
                 self.state.faults.append(data)
             elif path == "/_control/comments":
+                added = []
                 for _ in range(int(data.get("count", 1))):
                     self.state.next_comment_id += 1
                     n = self.state.next_comment_id
@@ -337,6 +483,23 @@ class Handler(BaseHTTPRequestHandler):
                                                 "sender_username": data.get("author", "viewer"),
                                                 "text": data.get("text", "comment") + f" #{n}",
                                                 "timestamp": str(int(time.time() * 1000)), "type": "message"})
+                    added.append(self.state.comments[-1])
+                threading.Thread(target=self.broadcast, args=(added,), daemon=True).start()
+            elif path == "/_control/socketio":
+                for key in ("ping_interval_ms", "ping_timeout_ms", "withhold_pings", "refuse_handshake", "refuse_connect"):
+                    if key in data:
+                        self.state.socketio[key] = data[key]
+                if data.get("kill"):
+                    for session in self.state.sockets:
+                        session.peer.abort()
+            elif path == "/_control/socketio_state":
+                return self.send_json(200, {"clients": len(self.state.sockets),
+                                            "connected": sum(1 for s in self.state.sockets if s.connected),
+                                            "rooms": sorted({r for s in self.state.sockets for r in s.rooms}),
+                                            "sessions": self.state.socket_sessions, "pongs": self.state.pongs})
+            elif path == "/_control/socket_flood":
+                threading.Thread(target=self.socket_flood, args=(int(data["count"]), float(data.get("per_s", 1000))),
+                                 daemon=True).start()
             elif path == "/_control/hold_live":
                 self.state.live_held_until = time.time() + float(data["seconds"])
             elif path == "/_control/revoke":

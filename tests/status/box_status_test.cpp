@@ -32,6 +32,14 @@ BoxStatus busy_box() {
   status.chat_shown = 130;
   status.chat_polls = 44;
   status.chat_poll_errors = 3;
+  agentcast::chat::SourceStats socket;
+  socket.kind = "retake-socketio";
+  socket.state = "joined";
+  socket.events = {12, 9, 2, 0, 0, 1, 0};
+  socket.reconnects = 3;
+  socket.last_error = "no ping from the server for 45 s";
+  socket.last_event_unix_ms = 1'700'000'009'000;
+  status.chat_sources = {socket};
   status.api_error("chat: /agent/stream/comments: HTTP 503", 1'700'000'008'000);
   status.platform_live = true;
   status.viewers = 17;
@@ -77,6 +85,23 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
   CHECK(read.platform_uptime_s == 600);
   STRCMP_EQUAL(written.skill_warning.c_str(), read.skill_warning.c_str());
   STRCMP_EQUAL(written.log_file_problem.c_str(), read.log_file_problem.c_str());
+  CHECK(read.chat_sources == written.chat_sources);
+}
+
+TEST(BoxStatus, EveryChatSourceHasALineWithItsStateCountsAndLastError) {
+  const std::string report = describe(busy_box(), 1'700'000'010'000);
+  CHECK_TEXT(report.find("retake-socketio: joined, 12 events (9 chat, 2 gift, 0 like, 0 enter, 1 follow, 0 share), "
+                         "3 reconnects") != std::string::npos,
+             report.c_str());
+  CHECK_TEXT(report.find("last error: no ping from the server for 45 s") != std::string::npos, report.c_str());
+}
+
+TEST(BoxStatus, ChatSourcesOfTheWrongShapeAreAFormatError) {
+  auto document = nlohmann::json::parse(to_json_text(busy_box()));
+  document["chat"]["sources"][0]["events"]["chat"] = "nine";
+  CHECK_THROWS(StatusFormatError, from_json_text(document.dump()));
+  document["chat"] = nlohmann::json::array();
+  CHECK_THROWS(StatusFormatError, from_json_text(document.dump()));
 }
 
 TEST(BoxStatus, UnknownValuesStayUnknown) {
@@ -150,6 +175,7 @@ TEST(BoxStatus, NumbersBeyondWhatTheyCanHoldAreAFormatErrorNotACrash) {
 TEST(BoxStatus, PlainRtmpModeHasNoPlatformLines) {
   BoxStatus status = busy_box();
   status.platform_kind = "rtmp";
+  status.chat_sources.clear();  // a chat source (Douyin) would bring the chat lines back
   const std::string report = describe(status, 1'700'000'010'000);
   CHECK(report.find("chat:") == std::string::npos);
   CHECK(report.find("platform:") == std::string::npos);

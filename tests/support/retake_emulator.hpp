@@ -19,6 +19,7 @@ class RetakeEmulator {
 
   std::string api_base() const { return base() + "/api/v1"; }
   std::string skill_url() const { return base() + "/skill.json"; }
+  std::string socketio_url() const { return "ws://127.0.0.1:" + std::to_string(port_) + "/socket.io/"; }
   // POST to a /_control/ endpoint; returns the JSON answer.
   nlohmann::json control(const std::string& name, const nlohmann::json& body = nlohmann::json::object()) const;
   nlohmann::json log() const { return control("log"); }
