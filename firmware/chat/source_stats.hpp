@@ -31,6 +31,12 @@ struct SourceStats {
   std::string last_error;  // safe to show: no URL query, no token, untrusted text escaped
   std::optional<std::int64_t> last_event_unix_ms;
 
+  // The source delivered an event of `event_kind` at `at_unix_ms`.
+  void delivered(EventKind event_kind, std::int64_t at_unix_ms) {
+    events.count(event_kind);
+    last_event_unix_ms = at_unix_ms;
+  }
+
   bool operator==(const SourceStats&) const = default;
 };
 

@@ -44,13 +44,6 @@ Client::Client(WebSocketOptions options, live::Clock& clock, const std::function
                 .closed = [this](const std::string& why) { lost(why); },
             }) {}
 
-void Client::stop() {
-  ping_watch_.reset();
-  connect_deadline_.reset();
-  opened_ = connected_ = false;
-  link_.stop();
-}
-
 SessionState Client::state() const {
   switch (link_.state()) {
     case LinkState::stopped:
@@ -93,19 +86,12 @@ void Client::lost(const std::string& why) {
 
 void Client::binary() {
   // Attachments of a binary event: not expected from a chat server; skipped, never parsed.
-  if (binary_frames_to_skip_ > 0) {
-    --binary_frames_to_skip_;
-  } else {
-    ++bad_packets_;
-  }
+  if (binary_frames_to_skip_ > 0) --binary_frames_to_skip_;
 }
 
 void Client::text(std::string_view message) {
   const auto engine = parse_engine_packet(message);
-  if (!engine) {
-    ++bad_packets_;
-    return;
-  }
+  if (!engine) return;  // not Engine.IO: ignored, as the reference client does
   switch (engine->type) {
     case EngineType::open: {
       const auto info = parse_open(engine->data);
@@ -133,11 +119,7 @@ void Client::text(std::string_view message) {
       link_.drop("the server closed the Engine.IO session");
       return;
     case EngineType::message:
-      if (const auto parsed = parse_packet(engine->data)) {
-        packet(*parsed);
-      } else {
-        ++bad_packets_;
-      }
+      if (const auto parsed = parse_packet(engine->data)) packet(*parsed);
       return;
     case EngineType::pong:
     case EngineType::upgrade:
@@ -147,10 +129,7 @@ void Client::text(std::string_view message) {
 }
 
 void Client::packet(const Packet& packet) {
-  if (!opened_ || packet.nsp != "/") {
-    ++bad_packets_;
-    return;
-  }
+  if (!opened_ || packet.nsp != "/") return;
   switch (packet.type) {
     case PacketType::connect:
       connect_deadline_.reset();
@@ -171,11 +150,7 @@ void Client::packet(const Packet& packet) {
       [[fallthrough]];
     case PacketType::event:
       if (!connected_) return;
-      if (const auto event = parse_event(packet)) {
-        if (handlers_.event) handlers_.event(*event);
-      } else {
-        ++bad_packets_;
-      }
+      if (const auto event = parse_event(packet); event && handlers_.event) handlers_.event(*event);
       return;
     case PacketType::ack:
       return;

@@ -36,14 +36,12 @@ class Client {
   Client(WebSocketOptions options, live::Clock& clock, const std::function<double()>& unit_random, Handlers handlers);
 
   void start() { link_.start(); }
-  void stop();
   // False unless connected.
   bool emit(std::string_view name, const nlohmann::json& argument);
 
   SessionState state() const;
   std::uint64_t reconnects() const { return link_.reconnects(); }
   const std::string& last_error() const { return link_.last_error(); }
-  std::uint64_t bad_packets() const { return bad_packets_; }
 
  private:
   static WebSocketOptions with_session_url(WebSocketOptions options);
@@ -61,7 +59,6 @@ class Client {
   bool connected_ = false;  // the namespace connect was answered
   std::int64_t ping_limit_ms_ = 45'000;
   std::size_t binary_frames_to_skip_ = 0;
-  std::uint64_t bad_packets_ = 0;
   std::unique_ptr<live::Alarm> ping_watch_;        // no ping (or no open packet) in time: dead
   std::unique_ptr<live::Alarm> connect_deadline_;  // the namespace connect must be answered
 };

@@ -50,9 +50,6 @@ std::optional<OpenInfo> parse_open(std::string_view data) {
   if (!read_ms("pingInterval", info.ping_interval_ms) || !read_ms("pingTimeout", info.ping_timeout_ms)) {
     return std::nullopt;
   }
-  if (const auto it = document->find("maxPayload"); it != document->end()) {
-    if (const auto value = json_input::to_int64(*it); value && *value > 0) info.max_payload = *value;
-  }
   return info;
 }
 

@@ -24,7 +24,6 @@ struct OpenInfo {
   std::string sid;
   std::int64_t ping_interval_ms = 25'000;
   std::int64_t ping_timeout_ms = 20'000;
-  std::int64_t max_payload = 1'000'000;
 };
 std::optional<OpenInfo> parse_open(std::string_view data);
 

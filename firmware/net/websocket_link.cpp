@@ -36,22 +36,6 @@ bool is_refusal(guint http_status) {
 
 }  // namespace
 
-std::string_view link_state_name(LinkState state) {
-  switch (state) {
-    case LinkState::stopped:
-      return "stopped";
-    case LinkState::connecting:
-      return "connecting";
-    case LinkState::open:
-      return "open";
-    case LinkState::waiting:
-      return "reconnecting";
-    case LinkState::refused:
-      return "refused";
-  }
-  return "unknown";
-}
-
 // One handshake in flight. Its callback owns it; the link only points at it and clears
 // `owner` when it no longer wants the answer (stopped, timed out, destroyed).
 struct WebSocketLink::Attempt {

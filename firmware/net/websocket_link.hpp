@@ -47,7 +47,6 @@ enum class LinkState {
   waiting,     // closed or failed; the next attempt is scheduled
   refused,     // the server refused the handshake or the session; asked again slowly
 };
-std::string_view link_state_name(LinkState state);
 
 class WebSocketLink {
  public:
@@ -75,8 +74,6 @@ class WebSocketLink {
   // (or, for `refused`, the refused) policy's delay. No-op unless connecting or open.
   void drop(const std::string& why, Drop kind = Drop::retry);
   void set_silence_limit_ms(std::int64_t limit_ms);
-  // Used from the next connection on (a re-signed URL, say).
-  void set_url(std::string url) { options_.url = std::move(url); }
 
   LinkState state() const { return state_; }
   std::uint64_t reconnects() const { return reconnects_; }  // connection attempts after the first

@@ -61,15 +61,12 @@ void ChatPoller::set_realtime_healthy(bool healthy) {
 }
 
 chat::SourceStats ChatPoller::stats() const {
-  chat::SourceStats stats;
+  chat::SourceStats stats = delivered_;
   stats.kind = "retake-rest";
   stats.state = !polling_           ? "off-air"
                 : backing_off_      ? "backing-off"
                 : realtime_healthy_ ? "quiet (socket healthy)"
                                     : "polling";
-  stats.events = events_;
-  stats.last_error = last_error_;
-  stats.last_event_unix_ms = last_event_unix_ms_;
   return stats;
 }
 
@@ -93,7 +90,7 @@ void ChatPoller::poll(std::uint64_t attempt, const std::optional<std::string>& b
                      ++status_.chat_polls;
                      if (!page.ok()) {
                        ++status_.chat_poll_errors;
-                       last_error_ = page.error.message;
+                       delivered_.last_error = page.error.message;
                        const auto failure =
                            report_failed_call(machine_, status_, attempt, live::Step::chat, "chat", page.error);
                        if (failure == live::Failure::unauthorized) return;
@@ -114,8 +111,7 @@ void ChatPoller::poll(std::uint64_t attempt, const std::optional<std::string>& b
                      }
                      for (const auto& comment : step.fresh) {
                        const auto event = chat_event_of(comment);
-                       events_.count(event.kind);
-                       last_event_unix_ms_ = status::unix_now_ms();
+                       delivered_.delivered(event.kind, status::unix_now_ms());
                        publish_(event);
                      }
                      if (!step.fresh.empty()) cadence_.comments_arrived(now_s);

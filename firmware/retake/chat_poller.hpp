@@ -48,11 +48,9 @@ class ChatPoller : public chat::ChatSource {
   std::unique_ptr<live::Alarm> next_poll_;
   bool realtime_healthy_ = false;
   bool backing_off_ = false;
-  bool polling_ = false;    // live: polls are scheduled
-  bool in_flight_ = false;  // a poll is waiting for its answer
-  chat::EventCounts events_;
-  std::optional<std::int64_t> last_event_unix_ms_;
-  std::string last_error_;
+  bool polling_ = false;         // live: polls are scheduled
+  bool in_flight_ = false;       // a poll is waiting for its answer
+  chat::SourceStats delivered_;  // what it delivered and the last failed poll; stats() adds the state
 };
 
 }  // namespace agentcast::retake

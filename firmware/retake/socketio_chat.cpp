@@ -43,8 +43,7 @@ void SocketIoChat::event(const net::socketio::Event& event) {
 }
 
 void SocketIoChat::emit(const chat::ChatEvent& event) {
-  events_.count(event.kind);
-  last_event_unix_ms_ = status::unix_now_ms();
+  delivered_.delivered(event.kind, status::unix_now_ms());
   publish_(event);
 }
 
@@ -55,15 +54,13 @@ void SocketIoChat::set_healthy(bool healthy) {
 }
 
 chat::SourceStats SocketIoChat::stats() const {
-  chat::SourceStats stats;
+  chat::SourceStats stats = delivered_;
   stats.kind = "retake-socketio";
   const auto state = client_.state();
   stats.state = state == net::socketio::SessionState::connected ? "joined"
                                                                 : std::string(net::socketio::session_state_name(state));
-  stats.events = events_;
   stats.reconnects = client_.reconnects();
   stats.last_error = client_.last_error();
-  stats.last_event_unix_ms = last_event_unix_ms_;
   return stats;
 }
 

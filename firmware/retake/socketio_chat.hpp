@@ -29,7 +29,6 @@ class SocketIoChat : public chat::ChatSource {
                Health health);
 
   void start() { client_.start(); }
-  void stop() { client_.stop(); }
   chat::SourceStats stats() const override;
 
  private:
@@ -43,8 +42,7 @@ class SocketIoChat : public chat::ChatSource {
   Health health_;
   net::socketio::Client client_;
   bool healthy_ = false;
-  chat::EventCounts events_;
-  std::optional<std::int64_t> last_event_unix_ms_;
+  chat::SourceStats delivered_;  // what it delivered; stats() adds the connection's side
 };
 
 }  // namespace agentcast::retake

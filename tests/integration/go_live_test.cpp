@@ -25,21 +25,6 @@
 using namespace agentcast::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-// The ids of the comments the box showed, as it logged them (debug level).
-std::vector<std::string> shown_comment_ids(const std::string& log) {
-  std::vector<std::string> ids;
-  const std::string marker = "chat: shown comment ";
-  for (auto pos = log.find(marker); pos != std::string::npos; pos = log.find(marker, pos + 1)) {
-    const auto start = pos + marker.size();
-    ids.push_back(log.substr(start, log.find('\n', start) - start));
-  }
-  return ids;
-}
-
-}  // namespace
-
 TEST_GROUP_BASE(GoLive, RetakeBoxTest){};
 
 TEST(GoLive, FollowsThePlatformsOrderAndShowsEveryCommentOnce) {

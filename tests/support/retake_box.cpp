@@ -101,6 +101,24 @@ void RetakeBoxTest::check_no_secret_in(const std::string& text) {
   }
 }
 
+std::vector<std::string> shown_comment_ids(const std::string& log) {
+  std::vector<std::string> ids;
+  const std::string marker = "chat: shown comment ";
+  for (auto pos = log.find(marker); pos != std::string::npos; pos = log.find(marker, pos + 1)) {
+    const auto start = pos + marker.size();
+    ids.push_back(log.substr(start, log.find_first_of(" \n", start) - start));
+  }
+  return ids;
+}
+
+const nlohmann::json* chat_source(const nlohmann::json& status, const std::string& kind) {
+  if (!status.contains("chat") || !status["chat"].contains("sources")) return nullptr;
+  for (const auto& source : status["chat"]["sources"]) {
+    if (source.value("kind", "") == kind) return &source;
+  }
+  return nullptr;
+}
+
 void RetakeBoxTest::check_no_secret_logged() { check_no_secret_in(dir.read("agentcast.log")); }
 
 }  // namespace agentcast::testing

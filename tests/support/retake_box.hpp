@@ -51,4 +51,11 @@ class RetakeBoxTest : public Utest {
   std::string token;  // the agent's access token, fresh for each test
 };
 
+// The ids of the comments the box showed, in order, as the chat merger logged them (debug
+// level): what it put on the chat panel.
+std::vector<std::string> shown_comment_ids(const std::string& log);
+
+// The entry of `kind` in a status document's chat.sources, or nullptr.
+const nlohmann::json* chat_source(const nlohmann::json& status, const std::string& kind);
+
 }  // namespace agentcast::testing
