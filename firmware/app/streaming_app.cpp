@@ -58,7 +58,6 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
         std::make_unique<retake::GoLiveTarget>(config, credentials, *retake_client_, machine_, clock_, status_);
     retake_target_ = target.get();
     target_ = std::move(target);
-    create_chat_sources(credentials);
     uploader_ = std::make_unique<retake::ThumbnailUploader>(config, *retake_client_, machine_, clock_, unit_random,
                                                             thumbnails_, screen_, status_);
     opening_ =
@@ -67,6 +66,7 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
   } else {
     target_ = std::make_unique<live::FixedTarget>(config.output.url);
   }
+  create_chat_sources(account_ ? &account_->stored : nullptr, http);
   machine_.subscribe(
       [this](const live::LiveState& now, const live::LiveState& before) { drive_pipeline(now, before); });
 
@@ -95,20 +95,31 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
 StreamingApp::~StreamingApp() = default;
 
 // Every source publishes into the merger, the one writer of the chat panel.
-void StreamingApp::create_chat_sources(const retake::Credentials& credentials) {
+// The retake kinds need the account (the config allows them only in retake mode).
+void StreamingApp::create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http) {
   auto publish = [this](const chat::ChatEvent& event) { chat_merger_.accept(event); };
   for (const auto& source : config_.chat.sources) {
-    if (source.kind == "retake-rest") {
-      chat_ = std::make_unique<retake::ChatPoller>(config_, credentials, *retake_client_, machine_, clock_, unit_random,
-                                                   publish, status_);
+    if (source.kind == "retake-rest" && credentials != nullptr) {
+      chat_ = std::make_unique<retake::ChatPoller>(config_, *credentials, *retake_client_, machine_, clock_,
+                                                   unit_random, publish, status_);
       chat_sources_.push_back(chat_.get());
-    } else if (source.kind == "retake-socketio") {
+    } else if (source.kind == "retake-socketio" && credentials != nullptr) {
       retake_socket_ = std::make_unique<retake::SocketIoChat>(
-          retake::SocketIoChat::Options{.url = source.url, .user_db_id = credentials.user_db_id}, clock_, unit_random,
+          retake::SocketIoChat::Options{.url = source.url, .user_db_id = credentials->user_db_id}, clock_, unit_random,
           publish, [this](bool healthy) {
             if (chat_) chat_->set_realtime_healthy(healthy);
           });
       chat_sources_.push_back(retake_socket_.get());
+    } else if (source.kind == "douyin") {
+      douyin::DouyinChat::Options options;
+      options.room_id = source.room_id;
+      options.url = source.url;
+      options.signer_url = source.signer_url;
+      options.cookie = source.cookie;
+      options.heartbeat_s = source.heartbeat_s;
+      options.silence_s = config_.chat.douyin_silence_s;
+      douyin_.push_back(std::make_unique<douyin::DouyinChat>(std::move(options), clock_, unit_random, http, publish));
+      chat_sources_.push_back(douyin_.back().get());
     }
   }
 }
@@ -127,6 +138,7 @@ int StreamingApp::run() {
   supervisor_->start();
   if (retake_target_ != nullptr) retake_target_->check_skill_version();
   if (retake_socket_) retake_socket_->start();
+  for (const auto& source : douyin_) source->start();
   status_timer_.every(kStatusIntervalMs, [this] { publish_status(); });
   machine_.post(live::event::Start{});
   publish_status();

@@ -7,6 +7,7 @@
 #include "common/handles.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
+#include "douyin/douyin_chat.hpp"
 #include "live/clock.hpp"
 #include "live/go_live.hpp"
 #include "live/publish_target.hpp"
@@ -58,7 +59,7 @@ class StreamingApp {
   void quit();
   void write_thumbnail();
   void install_signal_handlers();
-  void create_chat_sources(const retake::Credentials& credentials);
+  void create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http);
 
   const config::Config& config_;
   GMainLoopPtr loop_;
@@ -80,9 +81,10 @@ class StreamingApp {
   std::optional<retake::Account> account_;
   std::unique_ptr<retake::RetakeClient> retake_client_;
   std::unique_ptr<live::PublishTarget> target_;
-  std::unique_ptr<retake::ChatPoller> chat_;             // chat.sources: retake-rest
-  std::unique_ptr<retake::SocketIoChat> retake_socket_;  // chat.sources: retake-socketio
-  std::vector<const chat::ChatSource*> chat_sources_;    // every source, in config order, for status
+  std::unique_ptr<retake::ChatPoller> chat_;                 // chat.sources: retake-rest
+  std::unique_ptr<retake::SocketIoChat> retake_socket_;      // chat.sources: retake-socketio
+  std::vector<std::unique_ptr<douyin::DouyinChat>> douyin_;  // chat.sources: douyin, one per room
+  std::vector<const chat::ChatSource*> chat_sources_;        // every source, in config order, for status
   std::unique_ptr<retake::ThumbnailUploader> uploader_;
   std::unique_ptr<retake::OpeningMessage> opening_;
   std::unique_ptr<pipeline::Supervisor> supervisor_;

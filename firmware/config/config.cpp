@@ -304,6 +304,7 @@ ChatSource read_chat_source(Section section, const Platform& platform) {
     section.read("room_id", source.room_id);
     section.read("url", source.url);
     section.read("signer_url", source.signer_url);
+    section.read("cookie", source.cookie);
     section.read("heartbeat_s", source.heartbeat_s);
     require(!source.room_id.empty() && source.room_id.size() <= 32 &&
                 source.room_id.find_first_not_of("0123456789") == std::string::npos,
@@ -315,7 +316,10 @@ ChatSource read_chat_source(Section section, const Platform& platform) {
     require(source.signer_url.empty() || is_signer_url(source.signer_url), section, "signer_url",
             "expected an https:// URL (http:// only to this machine)");
     require(source.heartbeat_s >= 1 && source.heartbeat_s <= 60, section, "heartbeat_s", "expected 1 to 60 seconds");
-    section.fail(section.key_path("kind"), "douyin: not available in this version yet");
+    require(source.cookie.empty() || !source.url.empty(), section, "cookie",
+            "only with url (the signer gives its own cookie)");
+    require(source.cookie.find_first_of("\r\n") == std::string::npos && source.cookie.size() <= 4096, section, "cookie",
+            "expected one header line of at most 4096 characters");
   } else {
     section.fail(section.key_path("kind"), "expected \"retake-rest\", \"retake-socketio\" or \"douyin\"");
   }

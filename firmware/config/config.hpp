@@ -69,6 +69,7 @@ struct ChatSource {
   std::string url;          // retake-socketio: the Socket.IO URL; douyin: a ready signed wss URL
   std::string room_id;      // douyin: the numeric room id
   std::string signer_url;   // douyin: a local service that signs the push URL (instead of url)
+  std::string cookie;       // douyin with url: the Cookie header (ttwid=...): a credential, never logged
   double heartbeat_s = 10;  // douyin: the heartbeat frame's interval
 };
 

@@ -42,6 +42,7 @@ Client::Client(WebSocketOptions options, live::Clock& clock, const std::function
                 .text = [this](std::string_view message) { text(message); },
                 .binary = [this](std::string_view) { binary(); },
                 .closed = [this](const std::string& why) { lost(why); },
+                .resolve = {},
             }) {}
 
 SessionState Client::state() const {

@@ -81,16 +81,41 @@ void WebSocketLink::connect() {
   if (started_once_) ++reconnects_;
   started_once_ = true;
   state_ = LinkState::connecting;
+  const std::uint64_t attempt_number = ++attempt_number_;
+  deadline_ = clock_.after(options_.connect_timeout_ms, [this] {
+    abandon_attempt();
+    fail("no WebSocket handshake within " + std::to_string(options_.connect_timeout_ms / 1000) + " s", Drop::retry);
+  });
+  if (!handlers_.resolve) {
+    handshake(WebSocketEndpoint{.url = options_.url, .headers = options_.headers, .user_agent = {}});
+    return;
+  }
+  host_ = where(options_.url);
+  handlers_.resolve([this, attempt_number](const WebSocketEndpoint& endpoint, const std::string& problem) {
+    if (attempt_number != attempt_number_ || state_ != LinkState::connecting || attempt_ != nullptr) return;
+    if (!problem.empty()) {
+      fail(problem, Drop::retry);
+      return;
+    }
+    handshake(endpoint);
+  });
+}
 
-  GObjectPtr<SoupMessage> message(soup_message_new("GET", handshake_url(options_.url).c_str()));
+void WebSocketLink::handshake(const WebSocketEndpoint& endpoint) {
+  host_ = where(endpoint.url);
+  GObjectPtr<SoupMessage> message(soup_message_new("GET", handshake_url(endpoint.url).c_str()));
   if (!message) {
     fail("not a usable WebSocket URL", Drop::refused);
     return;
   }
   SoupMessageHeaders* headers = soup_message_get_request_headers(message.get());
-  for (const auto& [name, value] : options_.headers) {
+  for (const auto& [name, value] : endpoint.headers) {
     soup_message_headers_append(headers, name.c_str(), value.c_str());
   }
+  const std::string agent = !endpoint.user_agent.empty()   ? endpoint.user_agent
+                            : !options_.user_agent.empty() ? options_.user_agent
+                                                           : std::string("agentcast/" AGENTCAST_VERSION);
+  g_object_set(session_.get(), "user-agent", agent.c_str(), nullptr);
   auto attempt = std::make_unique<Attempt>(
       Attempt{this, GObjectPtr<GCancellable>(g_cancellable_new()), GObjectPtr<SoupMessage>(message.release())});
   attempt_ = attempt.get();
@@ -98,10 +123,6 @@ void WebSocketLink::connect() {
       session_.get(), attempt->message.get(), options_.origin.empty() ? nullptr : options_.origin.c_str(), nullptr,
       G_PRIORITY_DEFAULT, attempt->cancellable.get(), &WebSocketLink::on_connected, attempt.get());
   static_cast<void>(attempt.release());  // owned by on_connected from here
-  deadline_ = clock_.after(options_.connect_timeout_ms, [this] {
-    abandon_attempt();
-    fail("no WebSocket handshake within " + std::to_string(options_.connect_timeout_ms / 1000) + " s", Drop::retry);
-  });
 }
 
 void WebSocketLink::on_connected(GObject* session, GAsyncResult* result, gpointer data) {
@@ -147,7 +168,7 @@ void WebSocketLink::handshake_done(GObjectPtr<SoupWebsocketConnection> connectio
   opened_at_ms_ = clock_.now_ms();
   last_received_ms_ = opened_at_ms_;
   silence_alarm_ = clock_.after(options_.silence_limit_ms, [this] { silence_check(); });
-  log::info(options_.log_name, ": connected to ", where(options_.url));
+  log::info(options_.log_name, ": connected to ", host_);
   if (handlers_.opened) handlers_.opened();
 }
 
@@ -215,7 +236,7 @@ void WebSocketLink::fail(const std::string& why, Drop kind) {
   const double delay_s = kind == Drop::refused ? refused_retries_.next_delay_s() : retries_.next_delay_s();
   state_ = kind == Drop::refused ? LinkState::refused : LinkState::waiting;
   const auto level = was_open || retries_.attempts() <= 1 ? log::Level::warning : log::Level::info;
-  log::write(level, log::concat(options_.log_name, ": ", where(options_.url), ": ", why, "; connecting again in ",
+  log::write(level, log::concat(options_.log_name, ": ", host_, ": ", why, "; connecting again in ",
                                 std::lround(delay_s), " s"));
   next_attempt_ = clock_.after(static_cast<std::int64_t>(delay_s * 1000), [this] { connect(); });
   if (handlers_.closed) handlers_.closed(why);
@@ -232,6 +253,7 @@ void WebSocketLink::release_connection(bool close) {
 
 void WebSocketLink::abandon_attempt() {
   deadline_.reset();
+  ++attempt_number_;  // a resolve still under way answers nobody
   if (attempt_ == nullptr) return;
   attempt_->owner = nullptr;
   g_cancellable_cancel(attempt_->cancellable.get());

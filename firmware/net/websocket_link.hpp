@@ -40,6 +40,15 @@ struct WebSocketOptions {
   std::int64_t stable_after_ms = 30'000;
 };
 
+// Where one connection attempt goes, when the protocol above decides it per attempt (a freshly
+// signed URL, a resume cursor): the URL, extra headers (credentials: sent, never logged) and a
+// user agent (empty: the options').
+struct WebSocketEndpoint {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string user_agent;
+};
+
 enum class LinkState {
   stopped,     // not started, or stopped
   connecting,  // handshake under way
@@ -55,6 +64,12 @@ class WebSocketLink {
     std::function<void(std::string_view text)> text;     // one text message (valid UTF-8: libsoup checks)
     std::function<void(std::string_view bytes)> binary;  // one binary message
     std::function<void(const std::string& why)> closed;  // closed or failed; a retry is scheduled
+    // Optional: asked before every attempt where to connect; answers through `done`, at once or
+    // later on the main loop, with an endpoint or a problem (then the attempt fails and is
+    // retried). An answer that comes after the attempt was given up is ignored. Without it,
+    // every attempt goes to options.url with options.headers.
+    std::function<void(const std::function<void(const WebSocketEndpoint& endpoint, const std::string& problem)>& done)>
+        resolve;
   };
   // How the protocol above ends a connection it found wrong.
   enum class Drop { retry, refused };
@@ -88,6 +103,7 @@ class WebSocketLink {
   static void on_closed(SoupWebsocketConnection* connection, gpointer self);
 
   void connect();
+  void handshake(const WebSocketEndpoint& endpoint);
   void handshake_done(GObjectPtr<SoupWebsocketConnection> connection, const GError* error, guint http_status);
   void received(gint type, GBytes* message);
   void fail(const std::string& why, Drop kind);
@@ -102,7 +118,9 @@ class WebSocketLink {
   live::Retries refused_retries_;
   GObjectPtr<SoupSession> session_;
   GObjectPtr<SoupWebsocketConnection> connection_;
-  Attempt* attempt_ = nullptr;  // the handshake in flight, owned by its callback
+  Attempt* attempt_ = nullptr;        // the handshake in flight, owned by its callback
+  std::uint64_t attempt_number_ = 0;  // a resolve answer for an older attempt is ignored
+  std::string host_;                  // where the current attempt goes, for log lines
   std::unique_ptr<live::Alarm> deadline_;
   std::unique_ptr<live::Alarm> next_attempt_;
   std::unique_ptr<live::Alarm> silence_alarm_;

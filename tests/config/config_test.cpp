@@ -308,6 +308,22 @@ TEST(Config, ChatSourcesAreReadInOrderWithTheirSettings) {
   STRCMP_EQUAL("retake-rest", config.chat.sources[1].kind.c_str());
 }
 
+TEST(Config, DouyinRoomsTakeASignedUrlOrASignerInEitherMode) {
+  const auto config = parse(R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://127.0.0.1/live/k"},
+      "chat": {"douyin_silence_s": 60, "sources": [
+        {"kind": "douyin", "room_id": "7392091211001140287", "url": "wss://push.example/v2/?signature=S",
+         "cookie": "ttwid=1", "heartbeat_s": 5},
+        {"kind": "douyin", "room_id": "8", "signer_url": "http://127.0.0.1:9/sign"}]}})",
+                            "test.json");
+  LONGS_EQUAL(2, config.chat.sources.size());
+  STRCMP_EQUAL("7392091211001140287", config.chat.sources[0].room_id.c_str());
+  STRCMP_EQUAL("ttwid=1", config.chat.sources[0].cookie.c_str());
+  DOUBLES_EQUAL(5, config.chat.sources[0].heartbeat_s, 0);
+  STRCMP_EQUAL("http://127.0.0.1:9/sign", config.chat.sources[1].signer_url.c_str());
+  DOUBLES_EQUAL(10, config.chat.sources[1].heartbeat_s, 0);
+  DOUBLES_EQUAL(60, config.chat.douyin_silence_s, 0);
+}
+
 TEST(Config, BadChatSourcesNameTheEntryAtFault) {
   STRCMP_EQUAL("test.json: chat.sources: expected a list of objects",
                error_of(R"({"chat": {"sources": {"kind": "retake-rest"}}})").c_str());
@@ -332,5 +348,13 @@ TEST(Config, BadChatSourcesNameTheEntryAtFault) {
   STRCMP_EQUAL("test.json: chat.sources[0].url: expected either url (a signed wss:// URL) or signer_url, not both",
                error_of(R"({"chat": {"sources": [{"kind": "douyin", "room_id": "7", "url": "wss://x.example/",
                             "signer_url": "http://127.0.0.1:9/sign"}]}})")
+                   .c_str());
+  STRCMP_EQUAL("test.json: chat.sources[0].cookie: only with url (the signer gives its own cookie)",
+               error_of(R"({"chat": {"sources": [{"kind": "douyin", "room_id": "7", "cookie": "ttwid=1",
+                            "signer_url": "http://127.0.0.1:9/sign"}]}})")
+                   .c_str());
+  STRCMP_EQUAL("test.json: chat.sources[0].signer_url: expected an https:// URL (http:// only to this machine)",
+               error_of(R"({"chat": {"sources": [{"kind": "douyin", "room_id": "7",
+                            "signer_url": "http://signer.example/sign"}]}})")
                    .c_str());
 }

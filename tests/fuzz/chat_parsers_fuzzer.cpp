@@ -2,10 +2,13 @@
 // never crashes): the first byte picks the parser, the rest is the message.
 //   0: one Engine.IO text message, through the Socket.IO packet and event parsers and on to the
 //      retake.tv event mapping, as the Socket.IO source handles it;
-//   1: a body of /agent/stream/comments, as the REST poller parses it.
+//   1: a body of /agent/stream/comments, as the REST poller parses it;
+//   2: one binary message of the Douyin push socket, through PushFrame, gzip, Response and the
+//      messages inside (protobuf-c, zlib), as the Douyin source decodes it.
 // Every event that comes out must be valid to show: its text then goes through the sanitiser.
 // Built and run by tests/fuzz/run-parsers.
 #include "common/untrusted_text.hpp"
+#include "douyin/push_codec.hpp"
 #include "net/socketio_codec.hpp"
 #include "retake/retake_api.hpp"
 #include "retake/socket_events.hpp"
@@ -49,17 +52,34 @@ void rest_comments(std::string_view body) {
   }
 }
 
+void douyin_frame(std::string_view bytes) {
+  std::string problem;
+  const auto push = douyin::decode_push(bytes, problem);
+  if (!push) {
+    if (problem.empty()) std::abort();
+    return;
+  }
+  for (const auto& event : push->events) {
+    if (event.platform != "douyin") std::abort();
+    static_cast<void>(sanitize_line(event.text, 300));
+    static_cast<void>(sanitize_line(event.user_name, 40));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 2) {
+  switch (data[0] % 3) {
     case 0:
       socketio_message(input);
       break;
-    default:
+    case 1:
       rest_comments(input);
+      break;
+    default:
+      douyin_frame(input);
       break;
   }
   return 0;

@@ -106,6 +106,7 @@ TEST_GROUP(WebSocketLink) {
                                                     .text = [this](std::string_view text) { texts.emplace_back(text); },
                                                     .binary = [](std::string_view) {},
                                                     .closed = [this](const std::string&) { ++closed; },
+                                                    .resolve = {},
                                                 });
   }
 };
