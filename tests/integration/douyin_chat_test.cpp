@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 
 using namespace agentcast::testing;
 using namespace std::chrono_literals;
@@ -49,9 +50,9 @@ int grey(int r, int g, int b) { return (r * 3 + g * 6 + b) / 10; }
 
 // The share of the chat panel's pixels (in 1/100000) where a decoded picture (RGB, 1280x720) and
 // the box's own renderer drawing `lines` differ clearly: near 0 when the picture shows them.
-int panel_difference(const std::string& decoded, const std::vector<std::string>& lines) {
+int panel_difference(const std::string& decoded, const std::vector<agentcast::scene::ChatLine>& lines) {
   agentcast::scene::ScreenState screen;
-  for (const auto& text : lines) screen.append_chat_line({"viewer", text, "DY"});
+  for (const auto& line : lines) screen.append_chat_line(line);
   agentcast::scene::SceneRenderer renderer(1280, 720, agentcast::config::Config{}.scene.font);
   static_cast<void>(renderer.render(screen, "00:00:00"));
   cairo_surface_t* surface = renderer.surface();
@@ -72,6 +73,13 @@ int panel_difference(const std::string& decoded, const std::vector<std::string>&
     }
   }
   return differing * 100000 / total;
+}
+
+std::vector<agentcast::scene::ChatLine> douyin_lines(const std::vector<std::string>& texts) {
+  std::vector<agentcast::scene::ChatLine> lines;
+  lines.reserve(texts.size());
+  for (const auto& text : texts) lines.push_back({"viewer", text, "DY"});
+  return lines;
 }
 
 }  // namespace
@@ -97,6 +105,32 @@ TEST_GROUP_BASE(DouyinChat, RetakeBoxTest) {
       entry["signer_url"] = douyin_server->signer_url();
     }
     return entry.dump();
+  }
+  // Two seconds more of stream after the status `since` showed, so the recording ends on it.
+  void let_the_stream_show(const nlohmann::json& since) {
+    const auto at = since["updated_unix_ms"].get<std::int64_t>();
+    CHECK(wait_until([&](const nlohmann::json& s) { return s["updated_unix_ms"] >= at + 2000; }, 10s).held);
+  }
+  // A picture from the end of what the server recorded, as RGB.
+  std::string last_picture() {
+    const auto keys = emulator->control("state")["keys_issued"];
+    const std::string recording = server->recording(keys.back().get<std::string>());
+    wait_for_stable_file(recording);
+    return decode_rgb(recording, 0.5,
+                      "scale=in_range=tv:in_color_matrix=bt709:out_range=pc:flags=accurate_rnd+full_chroma_int+"
+                      "bitexact,format=rgb24");
+  }
+  // The picture shows `lines` on the chat panel, as the box's renderer draws them (and not
+  // these lines in reverse order, nor an empty panel).
+  void check_panel_shows(const std::vector<agentcast::scene::ChatLine>& lines) {
+    const std::string decoded = last_picture();
+    LONGS_EQUAL(1280 * 720 * 3, decoded.size());
+    const int same = panel_difference(decoded, lines);
+    const int reversed = panel_difference(decoded, {lines.rbegin(), lines.rend()});
+    const int none = panel_difference(decoded, {});
+    const std::string numbers = std::to_string(same) + " " + std::to_string(reversed) + " " + std::to_string(none);
+    CHECK_TEXT(same < 50, numbers.c_str());
+    CHECK_TEXT(reversed > same + 300 && none > same + 300, numbers.c_str());
   }
   StatusWait wait_for_connected(std::chrono::milliseconds timeout) {
     return wait_until([](const nlohmann::json& s) { return douyin_state_is(s, "connected"); }, timeout);
@@ -140,7 +174,9 @@ TEST(DouyinChat, EveryKindFromEverySourceReachesTheScreenOnce) {
       [](const nlohmann::json& s) { return douyin_state_is(s, "connected") && (*douyin(s))["reconnects"] >= 1; }, 20s);
   CHECK_TEXT(back.held, back.describe().c_str());
   const auto after = douyin_server->push(nlohmann::json::array({{{"kind", "chat"}, {"text", "back again"}}}));
-  CHECK(wait_until([](const nlohmann::json& s) { return s["chat_shown"] >= 10; }, 10s).held);
+  const auto all_shown = wait_until([](const nlohmann::json& s) { return s["chat_shown"] >= 10; }, 10s);
+  CHECK(all_shown.held);
+  let_the_stream_show(*all_shown.last);
   stop_box_gracefully(*box);
 
   // Six Douyin lines (the emoji is a type the box does not read, room statistics are counted,
@@ -150,6 +186,22 @@ TEST(DouyinChat, EveryKindFromEverySourceReachesTheScreenOnce) {
   LONGS_EQUAL(0, times_shown(shown, ids[7]));
   LONGS_EQUAL(1, times_shown(shown, after[0]));
   LONGS_EQUAL(10, shown.size());
+
+  // The recording's last picture shows the ten lines in the order the merger showed them.
+  std::map<std::string, agentcast::scene::ChatLine> drawn = {
+      {ids[0], {"小明", "你好 <b>主播</b>", "DY"}}, {ids[1], {"giver", "sent Rose \u00d73", "DY"}},
+      {ids[2], {"liker", "liked \u00d75", "DY"}},   {ids[3], {"newcomer", "joined", "DY"}},
+      {ids[4], {"fan", "followed", "DY"}},          {ids[5], {"sharer", "shared the stream", "DY"}},
+      {after[0], {"viewer", "back again", "DY"}},
+  };
+  for (const auto& comment : emulator->control("chat")) {
+    drawn[comment["chat_event_id"].get<std::string>()] = {comment["sender_username"].get<std::string>(),
+                                                          comment["text"].get<std::string>(), "RT"};
+  }
+  std::vector<agentcast::scene::ChatLine> lines;
+  lines.reserve(shown.size());
+  for (const auto& id : shown) lines.push_back(drawn.at(id));
+  check_panel_shows(lines);
   const auto state = douyin_server->control("state");
   CHECK_TEXT(state["acks"] >= 1 && state["bad_acks"] == 0 && state["heartbeats"] >= 1, state.dump().c_str());
   CHECK_TEXT(state["handshakes"][0]["user_agent"].get<std::string>().starts_with("Mozilla/5.0"), state.dump().c_str());
@@ -178,9 +230,7 @@ TEST(DouyinChat, ASocketThatOnlyAnswersHeartbeatsIsReconnectedAndResumesWithoutL
   CHECK_TEXT(resumed.held, (resumed.describe() + dir.read("agentcast.log")).c_str());
   CHECK_TEXT((*douyin(*resumed.last))["last_error"].get<std::string>().find("only heartbeats") != std::string::npos,
              resumed.describe().c_str());
-  // Two seconds of stream with the last lines on screen, for the decoded-picture check below.
-  const auto shown_at = (*resumed.last)["updated_unix_ms"].get<std::int64_t>();
-  CHECK(wait_until([&](const nlohmann::json& s) { return s["updated_unix_ms"] >= shown_at + 2000; }, 10s).held);
+  let_the_stream_show(*resumed.last);
   stop_box_gracefully(*box);
 
   const auto shown = shown_comment_ids(dir.read("agentcast.log"));
@@ -191,21 +241,8 @@ TEST(DouyinChat, ASocketThatOnlyAnswersHeartbeatsIsReconnectedAndResumesWithoutL
   CHECK_TEXT(state["handshakes"][1]["cursor"].get<std::string>().find("_fh-2_") != std::string::npos,
              state.dump().c_str());
 
-  // What reached the server shows the five lines, in order, on the chat panel: a picture
-  // decoded from the recording against the box's renderer drawing them (and drawing others).
-  const auto keys = emulator->control("state")["keys_issued"];
-  const std::string recording = server->recording(keys.back().get<std::string>());
-  wait_for_stable_file(recording);
-  const std::string decoded = decode_rgb(
-      recording, 0.5,
-      "scale=in_range=tv:in_color_matrix=bt709:out_range=pc:flags=accurate_rnd+full_chroma_int+bitexact,format=rgb24");
-  LONGS_EQUAL(1280 * 720 * 3, decoded.size());
-  const int same = panel_difference(decoded, {"before 1", "before 2", "during 1", "during 2", "during 3"});
-  const int other = panel_difference(decoded, {"during 3", "during 2", "during 1", "before 2", "before 1"});
-  const int none = panel_difference(decoded, {});
-  CHECK_TEXT(same < 50, (std::to_string(same) + " " + std::to_string(other) + " " + std::to_string(none)).c_str());
-  CHECK_TEXT(other > same + 300 && none > same + 300,
-             (std::to_string(same) + " " + std::to_string(other) + " " + std::to_string(none)).c_str());
+  // What reached the server shows the five lines, in order, on the chat panel.
+  check_panel_shows(douyin_lines({"before 1", "before 2", "during 1", "during 2", "during 3"}));
 }
 
 TEST(DouyinChat, ARefusedHandshakeIsANamedStateAndIsNotHammered) {
