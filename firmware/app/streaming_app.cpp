@@ -36,6 +36,7 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
                    clock_, screen_),
       renderer_(config.video.width, config.video.height, config.scene.font),
       feed_(config.video.fps),
+      voice_(clock_, config.audio.rate, config.audio.channels),
       presenter_(screen_, renderer_, feed_, config.video.fps),
       log_follower_(config.scene.log_file, [this](std::string line) { screen_.append_log_line(std::move(line)); }),
       status_file_(status::status_file_for_writing(config.status.file)),
@@ -66,6 +67,11 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
   } else {
     target_ = std::make_unique<live::FixedTarget>(config.output.url);
   }
+  create_agent();
+  if (agent_ && account_ && config.agent.reply_to_chat) {
+    agent_replies_ = std::make_unique<retake::AgentReplies>(account_->stored, *retake_client_, machine_, clock_);
+    agent_->on_reply([this](const std::string& text) { agent_replies_->reply(text); });
+  }
   create_chat_sources(account_ ? &account_->stored : nullptr, http);
   machine_.subscribe(
       [this](const live::LiveState& now, const live::LiveState& before) { drive_pipeline(now, before); });
@@ -75,7 +81,13 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
       pipeline::Supervisor::Events{
           .scene_ready = [this](GstElement* appsrc, GstClock* clock,
                                 GstClockTime base_time) { feed_.start(appsrc, clock, base_time); },
-          .scene_gone = [this] { feed_.stop(); },
+          .scene_gone =
+              [this] {
+                feed_.stop();
+                voice_.detach();
+              },
+          .voice_ready = [this](GstElement* voice_src, GstElement* voice_mixer, GstClock* clock,
+                                GstClockTime base_time) { voice_.attach(voice_src, voice_mixer, clock, base_time); },
           .publishing =
               [this] {
                 log::notice("streaming to ", redact_stream_url(target_->location()));
@@ -95,9 +107,34 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
 StreamingApp::~StreamingApp() = default;
 
 // Every source publishes into the merger, the one writer of the chat panel.
+void StreamingApp::create_agent() {
+  if (config_.agent.kind != "olv") return;
+  agent::OlvBridge::Options options;
+  options.url = config_.agent.url;
+  options.forward.clear();
+  for (const auto& kind : config_.agent.forward) {
+    for (auto candidate :
+         {chat::EventKind::chat, chat::EventKind::gift, chat::EventKind::follow, chat::EventKind::enter,
+          chat::EventKind::like, chat::EventKind::share, chat::EventKind::trade}) {
+      if (chat::kind_name(candidate) == kind) options.forward.insert(candidate);
+    }
+  }
+  options.max_queue = static_cast<std::size_t>(config_.agent.max_queue);
+  options.turn_timeout_s = config_.agent.turn_timeout_s;
+  agent_ = std::make_unique<agent::OlvBridge>(
+      std::move(options), clock_, unit_random, voice_,
+      [this](const agent::AgentView& view) { screen_.set_agent(view.name, view.thinking, view.current); });
+}
+
 // The retake kinds need the account (the config allows them only in retake mode).
 void StreamingApp::create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http) {
-  auto publish = [this](const chat::ChatEvent& event) { chat_merger_.accept(event); };
+  // What passed the word filter (and was not seen before) also goes to the agent.
+  auto publish = [this](const chat::ChatEvent& event) {
+    const auto outcome = chat_merger_.accept(event);
+    if (agent_ && outcome != chat::ChatMerger::Outcome::blocked && outcome != chat::ChatMerger::Outcome::duplicate) {
+      agent_->offer(event);
+    }
+  };
   for (const auto& source : config_.chat.sources) {
     if (source.kind == "retake-rest" && credentials != nullptr) {
       chat_ = std::make_unique<retake::ChatPoller>(config_, *credentials, *retake_client_, machine_, clock_,
@@ -139,6 +176,7 @@ int StreamingApp::run() {
   if (retake_target_ != nullptr) retake_target_->check_skill_version();
   if (retake_socket_) retake_socket_->start();
   for (const auto& source : douyin_) source->start();
+  if (agent_) agent_->start();
   status_timer_.every(kStatusIntervalMs, [this] { publish_status(); });
   machine_.post(live::event::Start{});
   publish_status();
@@ -271,6 +309,7 @@ void StreamingApp::publish_status() {
   status_.chat_held_back = chat_merger_.counters().over_rate;
   status_.chat_sources.clear();
   for (const auto* source : chat_sources_) status_.chat_sources.push_back(source->stats());
+  if (agent_) status_.agent = agent_->stats();
   status_.frames_skipped = pipeline.frames_skipped;
   status_.video_encoder = pipeline.video_encoder;
   status_.audio_source = pipeline.audio_source;

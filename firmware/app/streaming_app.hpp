@@ -3,6 +3,8 @@
 // subscribers (screen, status file, pipeline supervisor, the retake.tv adapters), the scene,
 // the log follower and signal handling. Nothing here blocks the loop; nothing here decides
 // the phase: events go to the state machine, changes come back from it.
+#include "agent/olv_bridge.hpp"
+#include "audio/voice_player.hpp"
 #include "chat/chat_merger.hpp"
 #include "common/handles.hpp"
 #include "common/timer.hpp"
@@ -15,6 +17,7 @@
 #include "pipeline/pipeline_plan.hpp"
 #include "pipeline/supervisor.hpp"
 #include "pipeline/thumbnail_tap.hpp"
+#include "retake/agent_replies.hpp"
 #include "retake/chat_poller.hpp"
 #include "retake/credentials.hpp"
 #include "retake/go_live_target.hpp"
@@ -59,6 +62,7 @@ class StreamingApp {
   void quit();
   void write_thumbnail();
   void install_signal_handlers();
+  void create_agent();
   void create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http);
 
   const config::Config& config_;
@@ -69,6 +73,7 @@ class StreamingApp {
   chat::ChatMerger chat_merger_;  // the one writer of the chat panel
   scene::SceneRenderer renderer_;
   scene::VideoFeed feed_;
+  audio::VoicePlayer voice_;  // the agent's voice into the stream's audio track
   scene::ScenePresenter presenter_;
   pipeline::ThumbnailTap thumbnails_;
   scene::LogFollower log_follower_;
@@ -84,7 +89,10 @@ class StreamingApp {
   std::unique_ptr<retake::ChatPoller> chat_;                 // chat.sources: retake-rest
   std::unique_ptr<retake::SocketIoChat> retake_socket_;      // chat.sources: retake-socketio
   std::vector<std::unique_ptr<douyin::DouyinChat>> douyin_;  // chat.sources: douyin, one per room
-  std::vector<const chat::ChatSource*> chat_sources_;        // every source, in config order, for status
+  std::vector<const chat::ChatSource*> chat_sources_;
+  std::unique_ptr<agent::OlvBridge> agent_;  // agent.kind "olv"
+  std::unique_ptr<retake::AgentReplies>
+      agent_replies_;  // agent.reply_to_chat, retake mode        // every source, in config order, for status
   std::unique_ptr<retake::ThumbnailUploader> uploader_;
   std::unique_ptr<retake::OpeningMessage> opening_;
   std::unique_ptr<pipeline::Supervisor> supervisor_;

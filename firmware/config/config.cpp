@@ -67,6 +67,13 @@ class Section {
     }
   }
 
+  void read(std::string_view key, bool& out) {
+    if (const json* value = find(key)) {
+      if (!value->is_boolean()) fail(key_path(key), "expected true or false");
+      out = value->get<bool>();
+    }
+  }
+
   void read(std::string_view key, double& out) {
     if (const json* value = find(key)) {
       const auto number = json_input::to_double(*value);
@@ -385,6 +392,27 @@ void read_chat(Section section, Chat& out, const Platform& platform) {
           "expected 10 to 3600 seconds");
 }
 
+void read_agent(Section section, Agent& out) {
+  section.read("kind", out.kind);
+  section.read("url", out.url);
+  section.read("forward", out.forward);
+  section.read("max_queue", out.max_queue);
+  section.read("turn_timeout_s", out.turn_timeout_s);
+  section.read("reply_to_chat", out.reply_to_chat);
+  section.reject_unknown_keys();
+  require(out.kind == "none" || out.kind == "olv", section, "kind", "expected \"none\" or \"olv\"");
+  require(is_websocket_url(out.url), section, "url", "expected a wss:// URL (ws:// only to this machine)");
+  static constexpr std::array<std::string_view, 7> kForwardable{"chat", "gift",  "follow", "enter",
+                                                                "like", "share", "trade"};
+  const bool forward_ok = std::all_of(out.forward.begin(), out.forward.end(), [](const std::string& kind) {
+    return std::find(kForwardable.begin(), kForwardable.end(), kind) != kForwardable.end();
+  });
+  require(forward_ok, section, "forward", "expected event kinds among chat, gift, follow, enter, like, share, trade");
+  require(out.max_queue >= 1 && out.max_queue <= 1000, section, "max_queue", "expected 1 to 1000");
+  require(out.turn_timeout_s >= 5 && out.turn_timeout_s <= 3600, section, "turn_timeout_s",
+          "expected 5 to 3600 seconds");
+}
+
 void read_status(Section section, Status& out) {
   section.read("file", out.file);
   section.reject_unknown_keys();
@@ -431,6 +459,7 @@ Config parse(std::string_view json_text, std::string_view source_name) {
   read_scene(root.child("scene"), config.scene);
   read_thumbnail(root.child("thumbnail"), config.thumbnail);
   read_chat(root.child("chat"), config.chat, config.platform);
+  read_agent(root.child("agent"), config.agent);
   read_board(root.child("board"), config.board);
   read_status(root.child("status"), config.status);
   root.reject_unknown_keys();

@@ -98,6 +98,16 @@ struct Board {
   std::string name = "auto";  // "auto", a description in board/, or "none"
 };
 
+// The AI agent whose replies the box shows and speaks (Open-LLM-VTuber's /proxy-ws).
+struct Agent {
+  std::string kind = "none";  // "none" or "olv"
+  std::string url = "ws://127.0.0.1:12393/proxy-ws";
+  std::vector<std::string> forward = {"chat"};  // the chat event kinds handed to the agent
+  int max_queue = 20;                           // chat waiting for the agent; the oldest dropped beyond
+  double turn_timeout_s = 120;                  // a turn with no conversation-chain-end is ended
+  bool reply_to_chat = false;                   // retake.tv: the reply's text also to the agent's own chat
+};
+
 struct Config {
   Platform platform;
   Output output;
@@ -107,6 +117,7 @@ struct Config {
   Scene scene;
   Thumbnail thumbnail;
   Chat chat;
+  Agent agent;
   Board board;
   Status status;
 

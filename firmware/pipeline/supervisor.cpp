@@ -39,16 +39,20 @@ void Supervisor::build_production() {
   if (closing_) return;
   try {
     production_ = std::make_unique<ProductionPipeline>(
-        plan_.description, ProductionPipeline::Events{
-                               [this] {
-                                 const auto clock = production_->clock();
-                                 if (events_.scene_ready && clock) {
-                                   events_.scene_ready(production_->element("scene_src").get(), clock.get(),
-                                                       production_->base_time());
-                                 }
-                               },
-                               [this](const PipelineFault& fault) { on_production_failed(fault); },
-                           });
+        plan_.description,
+        ProductionPipeline::Events{
+            [this] {
+              const auto clock = production_->clock();
+              if (events_.scene_ready && clock) {
+                events_.scene_ready(production_->element("scene_src").get(), clock.get(), production_->base_time());
+              }
+              if (events_.voice_ready && clock) {
+                events_.voice_ready(production_->element("voice_src").get(), production_->element("voice_mixer").get(),
+                                    clock.get(), production_->base_time());
+              }
+            },
+            [this](const PipelineFault& fault) { on_production_failed(fault); },
+        });
   } catch (const PipelineError& error) {
     on_production_failed(PipelineFault{PipelineFault::Part::other, 0, 0, false, error.what()});
     return;

@@ -41,6 +41,10 @@ class Supervisor {
     // The production pipeline plays: frames may be pushed into `scene_src` from now on.
     std::function<void(GstElement* scene_src, GstClock* clock, GstClockTime base_time)> scene_ready;
     std::function<void()> scene_gone;  // stop pushing: the production pipeline goes away
+    // With scene_ready: the agent's voice may be pushed into `voice_src`, mixed by `voice_mixer`
+    // (null when a pipeline override has no voice path). Gone with scene_gone.
+    std::function<void(GstElement* voice_src, GstElement* voice_mixer, GstClock* clock, GstClockTime base_time)>
+        voice_ready;
     std::function<void()> publishing;  // the server answered and takes the stream
     // The connection failed or stalled; it is already torn down. `refused`: the server refused
     // the stream (not authorised).

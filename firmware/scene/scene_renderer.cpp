@@ -73,6 +73,7 @@ void SceneRenderer::draw(const scene::ScreenState& state, std::string_view clock
   fill_rect(cr_.get(), 0, 0, width_, height_, kBackground);
   draw_title(state);
   draw_log_panel(state);
+  draw_agent_panel(state);
   draw_chat_panel(state);
   draw_status_strip(state, clock_text);
   cairo_surface_flush(surface_.get());
@@ -104,10 +105,52 @@ void SceneRenderer::draw_title(const scene::ScreenState& state) {
   draw_text(layout, 20 * scale_, (bar - text_h) / 2, 0xffffff);
 }
 
+// The agent panel takes the bottom of the left column when there is an agent to show.
+double SceneRenderer::agent_panel_height(const scene::ScreenState& state) const {
+  return state.agent().shown() ? std::round(170 * scale_) : 0;
+}
+
+void SceneRenderer::draw_agent_panel(const scene::ScreenState& state) {
+  const double height = agent_panel_height(state);
+  if (height <= 0) return;
+  const auto& agent = state.agent();
+  const double margin = 16 * scale_;
+  const double bottom = height_ - 48 * scale_ - margin;
+  const double top = bottom - height;
+  const double right = std::round(width_ * 0.68);
+  fill_rect(cr_.get(), margin, top, right - margin, height, kBar);
+  const double pad = 12 * scale_;
+  const int text_w = static_cast<int>(right - margin - 2 * pad);
+  PangoLayout* header = layout_with(ui_font_.get(), agent.name.empty() ? std::string("AGENT") : agent.name, text_w);
+  pango_layout_set_ellipsize(header, PANGO_ELLIPSIZE_END);
+  draw_text(header, margin + pad, top + pad, kAccent);
+  int header_h = 0;
+  pango_layout_get_pixel_size(header, nullptr, &header_h);
+  // Newest at the bottom: the current sentence (or "thinking…"), earlier replies above it.
+  const double list_top = top + pad + header_h + pad / 2;
+  cairo_save(cr_.get());
+  cairo_rectangle(cr_.get(), margin + pad, list_top, text_w, bottom - pad - list_top);
+  cairo_clip(cr_.get());
+  double y = bottom - pad;
+  const std::string now = agent.thinking ? std::string("thinking\u2026") : agent.current;
+  auto draw_up = [&](const std::string& text, std::uint32_t colour) {
+    PangoLayout* layout = layout_with(ui_font_.get(), text, text_w);
+    int h = 0;
+    pango_layout_get_pixel_size(layout, nullptr, &h);
+    y -= h;
+    draw_text(layout, margin + pad, y, colour);
+    y -= 4 * scale_;
+  };
+  if (!now.empty()) draw_up(now, agent.thinking ? kMuted : kChatText);
+  for (auto it = agent.recent.rbegin(); it != agent.recent.rend() && y > list_top; ++it) draw_up(*it, kMuted);
+  cairo_restore(cr_.get());
+}
+
 void SceneRenderer::draw_log_panel(const scene::ScreenState& state) {
   const double margin = 16 * scale_;
   const double top = 60 * scale_ + margin;
-  const double bottom = height_ - 48 * scale_ - margin;
+  const double agent_h = agent_panel_height(state);
+  const double bottom = height_ - 48 * scale_ - margin - (agent_h > 0 ? agent_h + margin : 0);
   const double right = std::round(width_ * 0.68);
   fill_rect(cr_.get(), margin, top, right - margin, bottom - top, kTerminal);
 

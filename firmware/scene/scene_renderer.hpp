@@ -32,6 +32,8 @@ class SceneRenderer {
   void draw(const scene::ScreenState& state, std::string_view clock_text);
   void draw_title(const scene::ScreenState& state);
   void draw_log_panel(const scene::ScreenState& state);
+  void draw_agent_panel(const scene::ScreenState& state);
+  double agent_panel_height(const scene::ScreenState& state) const;
   void draw_chat_panel(const scene::ScreenState& state);
   void draw_status_strip(const scene::ScreenState& state, std::string_view clock_text);
   void draw_text(PangoLayout* layout, double x, double y, std::uint32_t rgb);

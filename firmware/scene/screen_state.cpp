@@ -31,6 +31,20 @@ void ScreenState::set_status(StreamStatus status) {
   changed();
 }
 
+void ScreenState::set_agent(std::string name, bool thinking, std::string current) {
+  AgentPanel next = agent_;
+  next.name = std::move(name);
+  next.thinking = thinking;
+  if (current != agent_.current) {
+    if (!agent_.current.empty()) next.recent.push_back(agent_.current);
+    while (next.recent.size() > AgentPanel::kRecent) next.recent.pop_front();
+    next.current = std::move(current);
+  }
+  if (next == agent_) return;
+  agent_ = std::move(next);
+  changed();
+}
+
 void ScreenState::changed() {
   ++version_;
   if (listener_) listener_();

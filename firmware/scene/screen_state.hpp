@@ -25,6 +25,17 @@ struct StreamStatus {
   bool operator==(const StreamStatus&) const = default;
 };
 
+// The agent panel: who the agent is, whether it is thinking, what it says now and said last.
+struct AgentPanel {
+  std::string name;                // already sanitised
+  bool thinking = false;           // a turn is open and nothing said yet
+  std::string current;             // already sanitised
+  std::deque<std::string> recent;  // earlier replies, oldest first, at most kRecent
+  static constexpr std::size_t kRecent = 3;
+  bool shown() const { return !name.empty() || thinking || !current.empty(); }
+  bool operator==(const AgentPanel&) const = default;
+};
+
 class ScreenState {
  public:
   explicit ScreenState(std::size_t max_log_lines = 200, std::size_t max_chat_lines = 50);
@@ -35,11 +46,14 @@ class ScreenState {
   void append_log_line(std::string line);
   void append_chat_line(ChatLine line);
   void set_status(StreamStatus status);
+  // What the agent is doing; a new sentence moves the previous one to `recent`.
+  void set_agent(std::string name, bool thinking, std::string current);
 
   const std::string& title() const { return title_; }
   const std::deque<std::string>& log_lines() const { return log_lines_; }
   const std::deque<ChatLine>& chat_lines() const { return chat_lines_; }
   const StreamStatus& status() const { return status_; }
+  const AgentPanel& agent() const { return agent_; }
   std::uint64_t version() const { return version_; }
   // Log and chat lines added so far: how much of the picture has moved on.
   std::uint64_t lines_added() const { return lines_added_; }
@@ -53,6 +67,7 @@ class ScreenState {
   std::deque<std::string> log_lines_;
   std::deque<ChatLine> chat_lines_;
   StreamStatus status_;
+  AgentPanel agent_;
   std::uint64_t version_ = 0;
   std::uint64_t lines_added_ = 0;
   std::function<void()> listener_;

@@ -138,6 +138,50 @@ std::vector<chat::SourceStats> sources_from_json(const json& document) {
   return sources;
 }
 
+json agent_json(const std::optional<agent::AgentStats>& agent) {
+  if (!agent) return nullptr;
+  return {{"state", agent->state},
+          {"turns", agent->turns},
+          {"queued", agent->queued},
+          {"dropped", agent->dropped},
+          {"audio_ms_played", agent->audio_ms_played},
+          {"last_turn_latency_ms", optional_json(agent->last_turn_latency_ms)},
+          {"timeouts", agent->timeouts},
+          {"refused_audio", agent->refused_audio},
+          {"reconnects", agent->reconnects},
+          {"last_error", agent->last_error}};
+}
+
+std::optional<agent::AgentStats> agent_from_json(const json& document) {
+  const auto found = document.find("agent");
+  if (found == document.end() || found->is_null()) return std::nullopt;
+  if (!found->is_object()) throw StatusFormatError("agent: wrong type");
+  const Reader read(*found);
+  agent::AgentStats agent;
+  agent.state = read.get<std::string>("state");
+  agent.turns = read.get<std::uint64_t>("turns");
+  agent.queued = read.get<std::uint64_t>("queued");
+  agent.dropped = read.get<std::uint64_t>("dropped");
+  agent.audio_ms_played = read.get<std::int64_t>("audio_ms_played");
+  agent.last_turn_latency_ms = read.optional<std::int64_t>("last_turn_latency_ms");
+  agent.timeouts = read.get<std::uint64_t>("timeouts");
+  agent.refused_audio = read.get<std::uint64_t>("refused_audio");
+  agent.reconnects = read.get<std::uint64_t>("reconnects");
+  agent.last_error = read.get<std::string>("last_error");
+  return agent;
+}
+
+void describe_agent(std::ostream& out, const agent::AgentStats& agent) {
+  out << "agent:      " << agent.state << ", " << agent.turns << " turns, " << agent.queued << " queued, "
+      << agent.dropped << " dropped, " << static_cast<double>(agent.audio_ms_played) / 1000 << " s of voice played";
+  if (agent.last_turn_latency_ms) {
+    out << ", last turn " << static_cast<double>(*agent.last_turn_latency_ms) / 1000 << " s to its first voice";
+  }
+  out << ", " << agent.timeouts << " timeouts, " << agent.refused_audio << " refused audio, " << agent.reconnects
+      << " reconnects\n";
+  if (!agent.last_error.empty()) out << "    last error: " << agent.last_error << "\n";
+}
+
 void describe_source(std::ostream& out, const chat::SourceStats& source, std::int64_t now_unix_ms) {
   const auto& n = source.events;
   out << "  " << source.kind << ": " << source.state << ", " << n.total << " events (" << n.chat << " chat, " << n.gift
@@ -185,6 +229,7 @@ std::string to_json_text(const BoxStatus& status) {
       {"chat_polls", status.chat_polls},
       {"chat_poll_errors", status.chat_poll_errors},
       {"chat", {{"sources", sources_json(status.chat_sources)}}},
+      {"agent", agent_json(status.agent)},
       {"last_api_error", status.last_api_error},
       {"last_api_error_unix_ms", optional_json(status.last_api_error_unix_ms)},
       {"platform_live", optional_json(status.platform_live)},
@@ -235,6 +280,7 @@ BoxStatus from_json_text(std::string_view text) {
   status.chat_polls = read.get<std::uint64_t>("chat_polls");
   status.chat_poll_errors = read.get<std::uint64_t>("chat_poll_errors");
   status.chat_sources = sources_from_json(document);
+  status.agent = agent_from_json(document);
   status.last_api_error = read.get<std::string>("last_api_error");
   status.last_api_error_unix_ms = read.optional<std::int64_t>("last_api_error_unix_ms");
   status.platform_live = read.optional<bool>("platform_live");
@@ -285,6 +331,7 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
         << status.chat_poll_errors << " failed polls\n";
     for (const auto& source : status.chat_sources) describe_source(out, source, now_unix_ms);
   }
+  if (status.agent) describe_agent(out, *status.agent);
   if (status.platform_kind == "retake") {
     out << "api error:  ";
     if (status.last_api_error_unix_ms) {

@@ -2,6 +2,7 @@
 // What `agentcast status` shows about the running box. The main job fills it in and publishes
 // it; the status command reads it back. It holds only what is safe to show over SSH: the
 // server's host, never a URL with its key; API errors that were already scrubbed of the token.
+#include "agent/agent_stats.hpp"
 #include "chat/source_stats.hpp"
 #include "live/phase.hpp"
 
@@ -52,6 +53,7 @@ struct BoxStatus {
   std::uint64_t chat_polls = 0;
   std::uint64_t chat_poll_errors = 0;
   std::vector<chat::SourceStats> chat_sources;  // one per configured chat source, in config order
+  std::optional<agent::AgentStats> agent;       // agent.kind "olv"
 
   std::string last_api_error;
   std::optional<std::int64_t> last_api_error_unix_ms;

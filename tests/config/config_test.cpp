@@ -324,6 +324,24 @@ TEST(Config, DouyinRoomsTakeASignedUrlOrASignerInEitherMode) {
   DOUBLES_EQUAL(60, config.chat.douyin_silence_s, 0);
 }
 
+TEST(Config, TheAgentIsOffByDefaultAndOpenLlmVtuberWhenAsked) {
+  const auto plain = parse("{}", "test.json");
+  STRCMP_EQUAL("none", plain.agent.kind.c_str());
+  const auto config = parse(R"({"agent": {"kind": "olv", "url": "ws://127.0.0.1:12393/proxy-ws",
+                                "forward": ["chat", "gift"], "max_queue": 5, "turn_timeout_s": 30}})",
+                            "test.json");
+  STRCMP_EQUAL("olv", config.agent.kind.c_str());
+  LONGS_EQUAL(2, config.agent.forward.size());
+  LONGS_EQUAL(5, config.agent.max_queue);
+  DOUBLES_EQUAL(30, config.agent.turn_timeout_s, 0);
+  STRCMP_EQUAL("test.json: agent.url: expected a wss:// URL (ws:// only to this machine)",
+               error_of(R"({"agent": {"kind": "olv", "url": "ws://agent.example/proxy-ws"}})").c_str());
+  STRCMP_EQUAL("test.json: agent.forward: expected event kinds among chat, gift, follow, enter, like, share, trade",
+               error_of(R"({"agent": {"kind": "olv", "forward": ["room_stats"]}})").c_str());
+  STRCMP_EQUAL("test.json: agent.kind: expected \"none\" or \"olv\"",
+               error_of(R"({"agent": {"kind": "gpt"}})").c_str());
+}
+
 TEST(Config, BadChatSourcesNameTheEntryAtFault) {
   STRCMP_EQUAL("test.json: chat.sources: expected a list of objects",
                error_of(R"({"chat": {"sources": {"kind": "retake-rest"}}})").c_str());

@@ -96,6 +96,38 @@ TEST(SceneRenderer, LogLinesAppearInTheTerminalPanel) {
   CHECK(lit_in_log_panel(renderer) > 200);
 }
 
+TEST(SceneRenderer, TheAgentPanelShowsWhoSpeaksWhatAndThinkingAtTheBottomLeft) {
+  // The agent panel: the bottom 170 px of the left column, above the status strip.
+  auto lit_in_agent_panel = [&] { return lit_pixels(renderer.surface(), 30, 500, 860, 650); };
+  scene::ScreenState screen;
+  renderer.render(screen, "12:00:00");
+  LONGS_EQUAL(0, lit_in_agent_panel());  // no agent: the log panel reaches down there, empty
+  screen.set_agent("Mao", true, "");
+  renderer.render(screen, "12:00:00");
+  const int thinking = lit_in_agent_panel();
+  CHECK(thinking > 50);
+  screen.set_agent("Mao", false, "Hello there, nice to see you all on stream tonight!");
+  renderer.render(screen, "12:00:00");
+  CHECK(lit_in_agent_panel() > thinking + 200);
+}
+
+TEST_GROUP(ScreenState){};
+
+TEST(ScreenState, ANewAgentSentenceMovesThePreviousOneToRecent) {
+  scene::ScreenState screen;
+  int changes = 0;
+  screen.on_change([&] { ++changes; });
+  screen.set_agent("Mao", true, "");
+  screen.set_agent("Mao", false, "one");
+  screen.set_agent("Mao", false, "one");  // no change, no redraw
+  LONGS_EQUAL(2, changes);
+  for (const char* sentence : {"two", "three", "four", "five"}) screen.set_agent("Mao", false, sentence);
+  STRCMP_EQUAL("five", screen.agent().current.c_str());
+  LONGS_EQUAL(3, screen.agent().recent.size());
+  STRCMP_EQUAL("two", screen.agent().recent.front().c_str());
+  STRCMP_EQUAL("four", screen.agent().recent.back().c_str());
+}
+
 TEST(SceneRenderer, TheNewestLineStaysVisibleWhenOldOnesScrollOff) {
   scene::ScreenState screen;
   for (int i = 0; i < 150; ++i) screen.append_log_line("filler line " + std::to_string(i));

@@ -40,6 +40,18 @@ BoxStatus busy_box() {
   socket.last_error = "no ping from the server for 45 s";
   socket.last_event_unix_ms = 1'700'000'009'000;
   status.chat_sources = {socket};
+  agentcast::agent::AgentStats agent;
+  agent.state = "speaking";
+  agent.turns = 41;
+  agent.queued = 3;
+  agent.dropped = 2;
+  agent.audio_ms_played = 123'400;
+  agent.last_turn_latency_ms = 2100;
+  agent.timeouts = 1;
+  agent.refused_audio = 1;
+  agent.reconnects = 4;
+  agent.last_error = "an audio message was not played: 8-bit samples: only 16-bit PCM is played";
+  status.agent = agent;
   status.api_error("chat: /agent/stream/comments: HTTP 503", 1'700'000'008'000);
   status.platform_live = true;
   status.viewers = 17;
@@ -86,6 +98,18 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
   STRCMP_EQUAL(written.skill_warning.c_str(), read.skill_warning.c_str());
   STRCMP_EQUAL(written.log_file_problem.c_str(), read.log_file_problem.c_str());
   CHECK(read.chat_sources == written.chat_sources);
+  CHECK(read.agent == written.agent);
+}
+
+TEST(BoxStatus, TheAgentHasALineWithItsTurnsVoiceAndLastError) {
+  const std::string report = describe(busy_box(), 1'700'000'010'000);
+  CHECK_TEXT(report.find("agent:      speaking, 41 turns, 3 queued, 2 dropped, 123.4 s of voice played, last turn "
+                         "2.1 s to its first voice, 1 timeouts, 1 refused audio, 4 reconnects") != std::string::npos,
+             report.c_str());
+  BoxStatus without = busy_box();
+  without.agent.reset();
+  CHECK(from_json_text(to_json_text(without)).agent == std::nullopt);
+  CHECK(describe(without, 1'700'000'010'000).find("agent:") == std::string::npos);
 }
 
 TEST(BoxStatus, EveryChatSourceHasALineWithItsStateCountsAndLastError) {

@@ -30,7 +30,8 @@ void RetakeBoxTest::teardown() {
   server.reset();
 }
 
-void RetakeBoxTest::write_config(const std::string& thumbnail_section, const std::string& chat_extra) {
+void RetakeBoxTest::write_config(const std::string& thumbnail_section, const std::string& chat_extra,
+                                 const std::string& top_extra) {
   dir.write("agentcast.json", R"({"platform": {"kind": "retake", "api_base": ")" + emulator->api_base() +
                                   R"(", "skill_url": ")" + emulator->skill_url() + R"(", "credentials": ")" +
                                   dir.file("credentials.json") + R"("},
@@ -40,7 +41,7 @@ void RetakeBoxTest::write_config(const std::string& thumbnail_section, const std
                                   R"(, "chat": {"poll_active_s": 0.5, "poll_quiet_s": 1, "max_events_per_s": 1000)" +
                                   chat_extra + R"(},
       "status": {"file": ")" + dir.file("run/status.json") +
-                                  R"("}})");
+                                  R"("})" + top_extra + "}");
 }
 
 std::unique_ptr<ChildProcess> RetakeBoxTest::start_box(const std::vector<std::string>& environment) {

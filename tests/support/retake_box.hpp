@@ -28,7 +28,9 @@ class RetakeBoxTest : public Utest {
 
   // The config, with `thumbnail_section` as the thumbnail object and `chat_extra` added to chat
   // (whose flood cap is raised: the tests count every comment of a burst on the screen).
-  void write_config(const std::string& thumbnail_section, const std::string& chat_extra = "");
+  // `top_extra` is added at the top level (", \"agent\": {...}").
+  void write_config(const std::string& thumbnail_section, const std::string& chat_extra = "",
+                    const std::string& top_extra = "");
   std::unique_ptr<ChildProcess> start_box(const std::vector<std::string>& environment = {});
   // Waits (bounded) on the box's status file.
   StatusWait wait_until(const std::function<bool(const nlohmann::json&)>& holds, std::chrono::milliseconds timeout);

@@ -1,0 +1,223 @@
+#include "agent/olv_bridge.hpp"
+
+#include "agent/olv_protocol.hpp"
+#include "common/log.hpp"
+#include "common/untrusted_text.hpp"
+
+#include <cmath>
+
+namespace agentcast::agent {
+namespace {
+
+constexpr std::size_t kMaxForwardedChars = 500;
+
+net::WebSocketOptions socket_options(const std::string& url) {
+  net::WebSocketOptions options;
+  options.url = url;
+  options.log_name = "agent";
+  // A turn can be silent for a long time (the LLM thinks); the link's pings keep the flow
+  // open, and the server answers them, so only a dead peer goes quiet this long.
+  options.silence_limit_ms = std::int64_t{10} * 60 * 1000;
+  return options;
+}
+
+// What the agent reads: "<user>: <text>", or a line about a gift, a follow...
+std::string forwarded_text(const chat::ChatEvent& event) {
+  const std::string who = sanitize_line(event.user_name.empty() ? "someone" : event.user_name, 40);
+  const std::string text = sanitize_line(event.text, kMaxForwardedChars);
+  switch (event.kind) {
+    case chat::EventKind::chat:
+      return who + ": " + text;
+    case chat::EventKind::gift:
+      return who + " sent " + (text.empty() ? std::string("a gift") : text);
+    case chat::EventKind::follow:
+      return who + " followed you";
+    case chat::EventKind::enter:
+      return who + " joined the stream";
+    case chat::EventKind::like:
+      return who + " liked the stream";
+    case chat::EventKind::share:
+      return who + " shared the stream";
+    case chat::EventKind::trade:
+      return who + ": " + text;
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+std::string_view turn_state_name(TurnState state) {
+  switch (state) {
+    case TurnState::disconnected:
+      return "disconnected";
+    case TurnState::idle:
+      return "idle";
+    case TurnState::forwarded:
+      return "thinking";
+    case TurnState::speaking:
+      return "speaking";
+    case TurnState::finishing:
+      return "finishing";
+  }
+  return "unknown";
+}
+
+OlvBridge::OlvBridge(Options options, live::Clock& clock, const std::function<double()>& unit_random,
+                     audio::VoicePlayer& voice, Show show)
+    : options_(std::move(options)),
+      clock_(clock),
+      voice_(voice),
+      show_(std::move(show)),
+      link_(socket_options(options_.url), clock, unit_random,
+            net::WebSocketLink::Handlers{
+                .opened = [this] { opened(); },
+                .text = [this](std::string_view text) { received(text); },
+                .binary = [](std::string_view) {},
+                .closed =
+                    [this](const std::string& why) {
+                      counters_.last_error = why;
+                      lost();
+                    },
+                .resolve = {},
+            }) {}
+
+void OlvBridge::offer(const chat::ChatEvent& event) {
+  if (!options_.forward.contains(event.kind)) return;
+  std::string text = forwarded_text(event);
+  if (text.empty()) return;
+  if (queue_.size() >= options_.max_queue) {
+    queue_.pop_front();
+    ++counters_.dropped;
+  }
+  queue_.push_back(std::move(text));
+  send_next();
+}
+
+void OlvBridge::opened() {
+  state_ = TurnState::idle;
+  send_next();
+}
+
+// The turn in flight is given up, not sent again: the server may have heard it.
+void OlvBridge::lost() {
+  if (state_ != TurnState::idle && state_ != TurnState::disconnected) end_turn();
+  state_ = TurnState::disconnected;
+}
+
+void OlvBridge::send_next() {
+  if (state_ != TurnState::idle || queue_.empty()) return;
+  if (!link_.send_text(text_input(queue_.front()))) return;
+  queue_.pop_front();
+  ++turn_;
+  state_ = TurnState::forwarded;
+  completion_sent_ = false;
+  synth_seen_ = false;
+  first_voice_timed_ = false;
+  said_.clear();
+  forwarded_at_ms_ = clock_.now_ms();
+  view_.thinking = true;
+  view_.current.clear();
+  publish_view();
+  const std::uint64_t turn = turn_;
+  turn_deadline_ = clock_.after(static_cast<std::int64_t>(std::llround(options_.turn_timeout_s * 1000)), [this, turn] {
+    if (turn != turn_) return;
+    ++counters_.timeouts;
+    log::warning("agent: no conversation-chain-end within ", std::lround(options_.turn_timeout_s),
+                 " s; the turn is ended here");
+    end_turn();
+    send_next();
+  });
+}
+
+void OlvBridge::received(std::string_view text) {
+  std::string problem;
+  const auto message = parse_server_message(text, problem);
+  if (!message) {
+    counters_.last_error = "a message that did not parse: " + problem;
+    log::warning("agent: ", counters_.last_error);
+    return;
+  }
+  switch (message->kind) {
+    case ServerKind::audio:
+      audio(message->wav, message->text, message->name);
+      break;
+    case ServerKind::synth_complete:
+      synth_complete();
+      break;
+    case ServerKind::chain_end:
+      if (state_ != TurnState::idle && state_ != TurnState::disconnected) {
+        ++counters_.turns;
+        const std::string said = std::move(said_);
+        end_turn();
+        if (replied_ && !said.empty()) replied_(said);
+        send_next();
+      }
+      break;
+    case ServerKind::error:
+      counters_.last_error = sanitize_line(message->text, 200);
+      log::warning("agent: the server says: ", sanitize_for_log(message->text, 200));
+      break;
+    default:
+      break;
+  }
+}
+
+void OlvBridge::audio(const std::optional<std::string>& wav, const std::string& text, const std::string& name) {
+  if (state_ == TurnState::forwarded) state_ = TurnState::speaking;
+  view_.thinking = false;
+  if (!name.empty()) view_.name = sanitize_line(name, 40);
+  view_.current = sanitize_line(text, 300);
+  publish_view();
+  if (!view_.current.empty()) said_ += (said_.empty() ? "" : " ") + view_.current;
+  if (!wav) return;  // a silent display payload: the text only
+  const std::uint64_t turn = turn_;
+  audio::VoicePlayer::Callbacks callbacks;
+  callbacks.started = [this, turn](std::int64_t starts_in_ms) {
+    if (turn != turn_ || first_voice_timed_) return;
+    first_voice_timed_ = true;
+    counters_.last_turn_latency_ms = clock_.now_ms() - forwarded_at_ms_ + starts_in_ms;
+  };
+  callbacks.refused = [this](const std::string& problem) {
+    ++counters_.refused_audio;
+    counters_.last_error = "an audio message was not played: " + problem;
+    log::warning("agent: ", counters_.last_error);
+  };
+  voice_.play_wav(*wav, std::move(callbacks));
+}
+
+// The server now waits for frontend-playback-complete: sent once the turn's voice has left the
+// mixer, so the next turn never talks over this one. Sent once per turn (it comes twice).
+void OlvBridge::synth_complete() {
+  if (synth_seen_ || state_ == TurnState::idle || state_ == TurnState::disconnected) return;
+  synth_seen_ = true;
+  state_ = TurnState::finishing;
+  const std::uint64_t turn = turn_;
+  voice_.when_played([this, turn] {
+    if (turn != turn_ || completion_sent_) return;
+    completion_sent_ = link_.send_text(playback_complete());
+  });
+}
+
+void OlvBridge::end_turn() {
+  ++turn_;
+  turn_deadline_.reset();
+  state_ = link_.state() == net::LinkState::open ? TurnState::idle : TurnState::disconnected;
+  view_.thinking = false;
+  publish_view();
+}
+
+void OlvBridge::publish_view() {
+  if (show_) show_(view_);
+}
+
+AgentStats OlvBridge::stats() const {
+  AgentStats stats = counters_;
+  stats.state = std::string(turn_state_name(state_));
+  stats.queued = queue_.size();
+  stats.audio_ms_played = voice_.played_ms();
+  stats.reconnects = link_.reconnects();
+  return stats;
+}
+
+}  // namespace agentcast::agent
