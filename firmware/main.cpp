@@ -48,6 +48,8 @@ int run(const agentcast::app::Command& command) {
       return app::chat_send_command(command);
     case app::Command::Kind::status:
       return app::status_command(command);
+    case app::Command::Kind::agent_interrupt:
+      return app::agent_interrupt_command(command);
     default:
       log::error("this command is not available in this build yet");
       return app::kExitFailure;

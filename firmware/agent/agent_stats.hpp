@@ -15,6 +15,7 @@ struct AgentStats {
   std::int64_t audio_ms_played = 0;
   std::optional<std::int64_t> last_turn_latency_ms;  // forwarding → the first voice in the stream
   std::uint64_t timeouts = 0;
+  std::uint64_t interrupts = 0;
   std::uint64_t refused_audio = 0;  // audio messages that were not a playable WAV
   std::uint64_t reconnects = 0;
   std::string last_error;

@@ -10,6 +10,7 @@ namespace agentcast::agent {
 namespace {
 
 constexpr std::size_t kMaxForwardedChars = 500;
+constexpr std::int64_t kInterruptGraceMs = 1000;
 
 net::WebSocketOptions socket_options(const std::string& url) {
   net::WebSocketOptions options;
@@ -106,7 +107,7 @@ void OlvBridge::lost() {
 }
 
 void OlvBridge::send_next() {
-  if (state_ != TurnState::idle || queue_.empty()) return;
+  if (state_ != TurnState::idle || grace_ || queue_.empty()) return;
   if (!link_.send_text(text_input(queue_.front()))) return;
   queue_.pop_front();
   ++turn_;
@@ -130,7 +131,22 @@ void OlvBridge::send_next() {
   });
 }
 
+void OlvBridge::interrupt() {
+  if (state_ == TurnState::idle || state_ == TurnState::disconnected) return;
+  ++counters_.interrupts;
+  link_.send_text(interrupt_signal(said_));
+  log::info("agent: the turn was interrupted");
+  end_turn();  // first: what the cut tells (its voice "played") belongs to a finished turn
+  voice_.cut();
+  grace_ = clock_.after(kInterruptGraceMs, [this] {
+    grace_.reset();
+    send_next();
+  });
+}
+
 void OlvBridge::received(std::string_view text) {
+  // The interrupted turn's last messages (its chain-end, a late sentence) end nothing new.
+  if (grace_) return;
   std::string problem;
   const auto message = parse_server_message(text, problem);
   if (!message) {

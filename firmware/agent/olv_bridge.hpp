@@ -53,6 +53,10 @@ class OlvBridge {
   void on_reply(std::function<void(const std::string& text)> replied) { replied_ = std::move(replied); }
   // A chat event that passed the word filter.
   void offer(const chat::ChatEvent& event);
+  // Cuts the current turn short (`agentcast agent interrupt`, later the aux button): the voice
+  // stops at once, interrupt-signal tells the server what was said, and after a short grace
+  // (in which the old turn's last messages are ignored) the next chat goes.
+  void interrupt();
   AgentStats stats() const;
 
  private:
@@ -81,6 +85,7 @@ class OlvBridge {
   std::string said_;  // the current turn's sentences so far
   AgentView view_;
   std::unique_ptr<live::Alarm> turn_deadline_;
+  std::unique_ptr<live::Alarm> grace_;  // after an interrupt: the old turn's stragglers are ignored
   AgentStats counters_;
 };
 

@@ -14,11 +14,14 @@ const char* usage_text() {
          "                                       the running box's state (local), plus the platform's stream/status;\n"
          "                                       --json: the local state as one JSON object\n"
          "  agentcast chat send [--config PATH] [--to USERDBID | --to-name NAME] TEXT\n"
+         "  agentcast agent interrupt [--config PATH]\n"
+         "                                       cut the agent's current turn short (the running box)\n"
          "  agentcast probe    [--config PATH]   board, chosen encoders and the pipeline it would run\n"
          "  agentcast --version | --help\n"
          "\n"
          "Default config: /etc/agentcast/agentcast.json (built-in defaults when it does not exist).\n"
-         "Signals while running: SIGTERM/SIGINT stop gracefully; SIGUSR1 writes a thumbnail to thumbnail.path.\n"
+         "Signals while running: SIGTERM/SIGINT stop gracefully; SIGUSR1 writes a thumbnail to thumbnail.path;\n"
+         "SIGUSR2 interrupts the agent's turn.\n"
          "Environment: RETAKE_ACCESS_TOKEN, when set, is used instead of the credentials file's token.\n"
          "Exit codes: 0 done, 1 failure, 2 usage or configuration error, 3 credentials missing or rejected.\n";
 }
@@ -61,6 +64,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
       throw UsageError("expected: agentcast chat send [--to USERDBID | --to-name NAME] TEXT");
     rest.erase(rest.begin());
     command.kind = Command::Kind::chat_send;
+  } else if (verb == "agent") {
+    if (rest.size() != 1 || rest.front() != "interrupt") throw UsageError("expected: agentcast agent interrupt");
+    rest.clear();
+    command.kind = Command::Kind::agent_interrupt;
   } else {
     throw UsageError("unknown command: " + verb);
   }

@@ -12,7 +12,7 @@ inline constexpr const char* kDefaultConfigPath = "/etc/agentcast/agentcast.json
 enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitCredentials = 3 };
 
 struct Command {
-  enum class Kind { run, probe, status, chat_send, register_agent, verify, version, help };
+  enum class Kind { run, probe, status, chat_send, agent_interrupt, register_agent, verify, version, help };
   Kind kind = Kind::help;
   std::optional<std::string> config_path;  // --config; unset means the default path
   std::vector<std::string> arguments;      // what follows the command (chat text, register/verify flags)

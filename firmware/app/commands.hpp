@@ -10,5 +10,8 @@ int register_command(const Command& command);
 int verify_command(const Command& command);
 int chat_send_command(const Command& command);
 int status_command(const Command& command);
+// `agent interrupt`: asks the running box (SIGUSR2 to the pid in its fresh status) to cut the
+// agent's turn short.
+int agent_interrupt_command(const Command& command);
 
 }  // namespace agentcast::app

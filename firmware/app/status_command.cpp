@@ -126,6 +126,27 @@ void print_platform(const config::Config& config) {
 
 }  // namespace
 
+int agent_interrupt_command(const Command& command) {
+  return with_config_errors([&] {
+    const LoadedConfig loaded = load_config(command);
+    const LocalState local = read_local_state(loaded.config.status.file);
+    if (!local.status || !process_exists(local.status->pid) || state_age_ms(*local.status) > kStaleAfterMs) {
+      std::cerr << "agentcast is not running" << (local.problem.empty() ? "" : ": " + local.problem) << "\n";
+      return static_cast<int>(kExitFailure);
+    }
+    if (!local.status->agent) {
+      std::cerr << "the running box has no agent (agent.kind is not \"olv\")\n";
+      return static_cast<int>(kExitFailure);
+    }
+    if (kill(local.status->pid, SIGUSR2) != 0) {
+      std::cerr << "cannot signal the box (pid " << local.status->pid << "): " << g_strerror(errno) << "\n";
+      return static_cast<int>(kExitFailure);
+    }
+    std::cout << "asked the box (pid " << local.status->pid << ") to interrupt the agent's turn\n";
+    return static_cast<int>(kExitOk);
+  });
+}
+
 int status_command(const Command& command) {
   return with_config_errors([&] {
     const LoadedConfig loaded = load_config(command);

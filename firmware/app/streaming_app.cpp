@@ -68,6 +68,7 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
     target_ = std::make_unique<live::FixedTarget>(config.output.url);
   }
   create_agent();
+  create_notifier(http);
   if (agent_ && account_ && config.agent.reply_to_chat) {
     agent_replies_ = std::make_unique<retake::AgentReplies>(account_->stored, *retake_client_, machine_, clock_);
     agent_->on_reply([this](const std::string& text) { agent_replies_->reply(text); });
@@ -107,6 +108,31 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
 StreamingApp::~StreamingApp() = default;
 
 // Every source publishes into the merger, the one writer of the chat panel.
+void StreamingApp::create_notifier(net::HttpClient& http) {
+  if (config_.notify.webhook.empty()) return;
+  notify::OwnerNotifier::Options options;
+  options.webhook = config_.notify.webhook;
+  options.big_tip = config_.notify.big_tip;
+  options.heartbeat_h = config_.notify.heartbeat_h;
+  options.trouble_after_s = config_.notify.trouble_after_s;
+  if (account_) {
+    options.agent_name = account_->stored.agent_name;
+    const std::unique_ptr<char, decltype(&g_free)> name(g_uri_escape_string(options.agent_name.c_str(), nullptr, FALSE),
+                                                        &g_free);
+    options.watch_url = "https://retake.tv/" + std::string(name ? name.get() : "");
+  }
+  const std::int64_t started_ms = clock_.now_ms();
+  notifier_ = std::make_unique<notify::OwnerNotifier>(std::move(options), machine_, clock_, http, [this, started_ms] {
+    nlohmann::json snapshot = {{"uptime_s", (clock_.now_ms() - started_ms) / 1000},
+                               {"restarts", status_.restarts},
+                               {"chat_shown", status_.chat_shown},
+                               {"fps_out", status_.fps_out}};
+    snapshot["viewers"] = status_.viewers ? nlohmann::json(*status_.viewers) : nlohmann::json(nullptr);
+    if (agent_) snapshot["agent_turns"] = agent_->stats().turns;
+    return snapshot;
+  });
+}
+
 void StreamingApp::create_agent() {
   if (config_.agent.kind != "olv") return;
   agent::OlvBridge::Options options;
@@ -131,9 +157,9 @@ void StreamingApp::create_chat_sources(const retake::Credentials* credentials, n
   // What passed the word filter (and was not seen before) also goes to the agent.
   auto publish = [this](const chat::ChatEvent& event) {
     const auto outcome = chat_merger_.accept(event);
-    if (agent_ && outcome != chat::ChatMerger::Outcome::blocked && outcome != chat::ChatMerger::Outcome::duplicate) {
-      agent_->offer(event);
-    }
+    if (outcome == chat::ChatMerger::Outcome::blocked || outcome == chat::ChatMerger::Outcome::duplicate) return;
+    if (agent_) agent_->offer(event);
+    if (notifier_) notifier_->offer(event);
   };
   for (const auto& source : config_.chat.sources) {
     if (source.kind == "retake-rest" && credentials != nullptr) {
@@ -177,6 +203,7 @@ int StreamingApp::run() {
   if (retake_socket_) retake_socket_->start();
   for (const auto& source : douyin_) source->start();
   if (agent_) agent_->start();
+  if (notifier_) notifier_->start();
   status_timer_.every(kStatusIntervalMs, [this] { publish_status(); });
   machine_.post(live::event::Start{});
   publish_status();
@@ -201,6 +228,17 @@ void StreamingApp::install_signal_handlers() {
       SIGUSR1,
       [](gpointer self) -> gboolean {
         fault::contain("SIGUSR1", [&] { static_cast<StreamingApp*>(self)->write_thumbnail(); });
+        return G_SOURCE_CONTINUE;
+      },
+      this));
+  // `agentcast agent interrupt`; without an agent it is ignored (its default would end the box).
+  sigusr2_ = SourceId(g_unix_signal_add(
+      SIGUSR2,
+      [](gpointer self) -> gboolean {
+        fault::contain("SIGUSR2", [&] {
+          auto* app = static_cast<StreamingApp*>(self);
+          if (app->agent_) app->agent_->interrupt();
+        });
         return G_SOURCE_CONTINUE;
       },
       this));

@@ -14,6 +14,7 @@
 #include "live/go_live.hpp"
 #include "live/publish_target.hpp"
 #include "net/http_client.hpp"
+#include "notify/owner_notifier.hpp"
 #include "pipeline/pipeline_plan.hpp"
 #include "pipeline/supervisor.hpp"
 #include "pipeline/thumbnail_tap.hpp"
@@ -63,6 +64,7 @@ class StreamingApp {
   void write_thumbnail();
   void install_signal_handlers();
   void create_agent();
+  void create_notifier(net::HttpClient& http);
   void create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http);
 
   const config::Config& config_;
@@ -89,10 +91,10 @@ class StreamingApp {
   std::unique_ptr<retake::ChatPoller> chat_;                 // chat.sources: retake-rest
   std::unique_ptr<retake::SocketIoChat> retake_socket_;      // chat.sources: retake-socketio
   std::vector<std::unique_ptr<douyin::DouyinChat>> douyin_;  // chat.sources: douyin, one per room
-  std::vector<const chat::ChatSource*> chat_sources_;
-  std::unique_ptr<agent::OlvBridge> agent_;  // agent.kind "olv"
-  std::unique_ptr<retake::AgentReplies>
-      agent_replies_;  // agent.reply_to_chat, retake mode        // every source, in config order, for status
+  std::vector<const chat::ChatSource*> chat_sources_;        // every source, in config order, for status
+  std::unique_ptr<agent::OlvBridge> agent_;                  // agent.kind "olv"
+  std::unique_ptr<retake::AgentReplies> agent_replies_;      // agent.reply_to_chat, retake mode
+  std::unique_ptr<notify::OwnerNotifier> notifier_;          // notify.webhook
   std::unique_ptr<retake::ThumbnailUploader> uploader_;
   std::unique_ptr<retake::OpeningMessage> opening_;
   std::unique_ptr<pipeline::Supervisor> supervisor_;
@@ -107,6 +109,7 @@ class StreamingApp {
   SourceId sigterm_;
   SourceId sigint_;
   SourceId sigusr1_;
+  SourceId sigusr2_;
   SourceId sighup_;
 };
 

@@ -30,6 +30,15 @@ GstPadProbeReturn on_mixed(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data
   return GST_PAD_PROBE_OK;
 }
 
+// On voice_src's streaming thread: buffers of a cut epoch never reach the mixer.
+GstPadProbeReturn on_voice(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (buffer != nullptr && GST_BUFFER_OFFSET(buffer) < user_data<Position>(data)->load(std::memory_order_relaxed)) {
+    return GST_PAD_PROBE_DROP;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
 
 VoicePlayer::VoicePlayer(live::Clock& clock, int rate, int channels)
@@ -39,6 +48,7 @@ VoicePlayer::VoicePlayer(live::Clock& clock, int rate, int channels)
 struct VoicePlayer::Converted {
   std::optional<Pcm> pcm;
   std::string problem;
+  std::uint64_t epoch = 0;  // cut() since: the result is dropped
 };
 
 VoicePlayer::~VoicePlayer() {
@@ -59,6 +69,11 @@ void VoicePlayer::attach(GstElement* voice_src, GstElement* mixer, GstClock* clo
     probe_ = gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &on_mixed, to_user_data<Position>(mixed_until_),
                                &destroy_user_data<Position>);
   }
+  const GstObjectPtr<GstPad> voice_pad(gst_element_get_static_pad(voice_src, "src"));
+  if (voice_pad) {
+    cut_probe_ = gst_pad_add_probe(voice_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &on_voice,
+                                   to_user_data<Position>(keep_from_epoch_), &destroy_user_data<Position>);
+  }
   queued_until_ = 0;
 }
 
@@ -68,6 +83,11 @@ void VoicePlayer::detach() {
     if (pad) gst_pad_remove_probe(pad.get(), probe_);
   }
   probe_ = 0;
+  if (src_ && cut_probe_ != 0) {
+    const GstObjectPtr<GstPad> pad(gst_element_get_static_pad(src_.get(), "src"));
+    if (pad) gst_pad_remove_probe(pad.get(), cut_probe_);
+  }
+  cut_probe_ = 0;
   src_.reset();
   mixer_.reset();
   pipeline_clock_.reset();
@@ -90,6 +110,7 @@ void VoicePlayer::convert_next() {
   auto pending = std::make_shared<Pending>(std::move(pending_.front()));
   pending_.pop_front();
   auto result = std::make_shared<Converted>();
+  result->epoch = epoch_;
   const int rate = rate_;
   const int channels = channels_;
   run_off_loop(
@@ -107,6 +128,10 @@ void VoicePlayer::convert_next() {
 }
 
 void VoicePlayer::converted(const Converted& result, const Callbacks& callbacks) {
+  if (result.epoch != epoch_) {  // cut while it was being converted
+    convert_next();
+    return;
+  }
   std::string problem = result.problem;
   std::int64_t starts_in_ms = 0;
   if (result.pcm && push(*result.pcm, problem, &starts_in_ms)) {
@@ -147,6 +172,7 @@ bool VoicePlayer::push(const Pcm& pcm, std::string& problem, std::int64_t* start
     const GstClockTime start = at + gst_util_uint64_scale(static_cast<guint64>(first), GST_SECOND, rate_);
     const GstClockTime end = at + gst_util_uint64_scale(static_cast<guint64>(first + count), GST_SECOND, rate_);
     GST_BUFFER_PTS(buffer) = start;
+    GST_BUFFER_OFFSET(buffer) = epoch_;
     GST_BUFFER_DURATION(buffer) = end - start;
     if (gst_app_src_push_buffer(GST_APP_SRC(src_.get()), buffer) != GST_FLOW_OK) {
       problem = "the stream's audio input refused the voice";
@@ -170,6 +196,21 @@ void VoicePlayer::when_played(std::function<void()> done) {
     return;
   }
   waiters_.emplace_back(queued_until_, std::move(done));
+}
+
+void VoicePlayer::cut() {
+  ++epoch_;
+  keep_from_epoch_->store(epoch_, std::memory_order_relaxed);
+  pending_.clear();
+  clips_.clear();
+  queued_until_ = 0;
+  poll_.reset();
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  auto after = std::move(after_pending_);
+  after_pending_.clear();
+  for (auto& waiter : waiters) waiter.second();
+  for (auto& done : after) done();
 }
 
 void VoicePlayer::check_position() {

@@ -55,6 +55,10 @@ class VoicePlayer {
   // lost then).
   void when_played(std::function<void()> done);
 
+  // Silences what is queued at once (an interrupted turn): queued voice is dropped before the
+  // mixer, files not converted yet are forgotten, waiters are told. What comes next plays at once.
+  void cut();
+
   std::int64_t played_ms() const { return played_ms_; }  // voice that has left the mixer
 
  private:
@@ -81,6 +85,11 @@ class VoicePlayer {
   GstObjectPtr<GstClock> pipeline_clock_;
   GstClockTime base_time_ = 0;
   gulong probe_ = 0;
+  gulong cut_probe_ = 0;  // on voice_src: drops buffers of a cut epoch
+  // Every pushed buffer carries its epoch in GST_BUFFER_OFFSET (unused for raw audio here);
+  // the probe drops those below this, written by cut().
+  std::shared_ptr<std::atomic<std::uint64_t>> keep_from_epoch_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::uint64_t epoch_ = 0;
   // Written by the mixer's streaming thread (its output's end, running time), read here.
   std::shared_ptr<std::atomic<std::uint64_t>> mixed_until_;
   GstClockTime queued_until_ = 0;  // running time at which the queued voice ends

@@ -413,6 +413,20 @@ void read_agent(Section section, Agent& out) {
           "expected 5 to 3600 seconds");
 }
 
+void read_notify(Section section, Notify& out) {
+  section.read("webhook", out.webhook);
+  section.read("big_tip", out.big_tip);
+  section.read("heartbeat_h", out.heartbeat_h);
+  section.read("trouble_after_s", out.trouble_after_s);
+  section.reject_unknown_keys();
+  require(out.webhook.empty() || is_signer_url(out.webhook), section, "webhook",
+          "expected an https:// URL (http:// only to this machine)");
+  require(out.big_tip >= 0 && out.big_tip <= 1e9, section, "big_tip", "expected an amount from 0 (none)");
+  require(out.heartbeat_h >= 0.001 && out.heartbeat_h <= 168, section, "heartbeat_h", "expected 0.001 to 168 hours");
+  require(out.trouble_after_s >= 5 && out.trouble_after_s <= 86400, section, "trouble_after_s",
+          "expected 5 to 86400 seconds");
+}
+
 void read_status(Section section, Status& out) {
   section.read("file", out.file);
   section.reject_unknown_keys();
@@ -460,6 +474,7 @@ Config parse(std::string_view json_text, std::string_view source_name) {
   read_thumbnail(root.child("thumbnail"), config.thumbnail);
   read_chat(root.child("chat"), config.chat, config.platform);
   read_agent(root.child("agent"), config.agent);
+  read_notify(root.child("notify"), config.notify);
   read_board(root.child("board"), config.board);
   read_status(root.child("status"), config.status);
   root.reject_unknown_keys();

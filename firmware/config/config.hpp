@@ -108,6 +108,14 @@ struct Agent {
   bool reply_to_chat = false;                   // retake.tv: the reply's text also to the agent's own chat
 };
 
+// What the owner is told, and where (notify/owner_notifier.hpp).
+struct Notify {
+  std::string webhook;           // https:// (http:// only to this machine); empty: nothing is sent
+  double big_tip = 0;            // a tip of at least this much is worth a message; 0: none
+  double heartbeat_h = 4;        // a heartbeat message this often
+  double trouble_after_s = 300;  // off air this long, not by choice: someone should look
+};
+
 struct Config {
   Platform platform;
   Output output;
@@ -118,6 +126,7 @@ struct Config {
   Thumbnail thumbnail;
   Chat chat;
   Agent agent;
+  Notify notify;
   Board board;
   Status status;
 

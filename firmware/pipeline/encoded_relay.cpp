@@ -1,5 +1,7 @@
 #include "pipeline/encoded_relay.hpp"
 
+#include "common/log.hpp"
+
 #include "common/fault_barrier.hpp"
 #include "common/main_thread.hpp"
 #include "common/user_data.hpp"
@@ -221,6 +223,13 @@ void EncodedRelay::connect(GstElement* video_in, GstElement* audio_in, GstClockT
   for (const auto& sound : shared.audio) {
     shared.forward(sound.get(), output.audio.get(), output.audio_caps, output.origin);
   }
+  // What a connection starts with: a stream that never starts is told apart here.
+  log::debug("relay: output from ", origin / GST_MSECOND, " ms; ", shared.pictures.size(), " pictures and ",
+             shared.audio.size(), " audio frames cached",
+             shared.audio.empty()
+                 ? std::string()
+                 : ", audio from " + std::to_string(decode_time(shared.audio.front().get()) / GST_MSECOND) + " to " +
+                       std::to_string(decode_time(shared.audio.back().get()) / GST_MSECOND) + " ms");
   shared.output = std::move(output);
 }
 

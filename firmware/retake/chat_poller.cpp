@@ -3,6 +3,8 @@
 #include "common/log.hpp"
 #include "retake/go_live_target.hpp"
 
+#include <cmath>
+
 namespace agentcast::retake {
 namespace {
 
@@ -18,6 +20,7 @@ chat::ChatEvent chat_event_of(const ChatComment& comment) {
   event.user_name = comment.author_name;
   event.text = comment.text;
   event.at_unix_ms = comment.timestamp_ms;
+  if (event.kind == chat::EventKind::gift) event.amount = std::llround(comment.tip_amount.value_or(0));
   return event;
 }
 

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -228,6 +230,17 @@ std::optional<ChatComment> parse_comment_record(const json& record) {
   comment.timestamp_ms = timestamp_ms(record);
   comment.type = first_text(record, {"type"});
   if (comment.type.empty()) comment.type = "message";
+  if (const auto tip = record.find("tip_data"); tip != record.end() && tip->is_object()) {
+    const auto amount = tip->find("amount");
+    if (amount != tip->end() && amount->is_number() && std::isfinite(amount->get<double>())) {
+      comment.tip_amount = amount->get<double>();
+    } else if (amount != tip->end() && amount->is_string()) {
+      const std::string text = amount->get<std::string>();
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (!text.empty() && end != nullptr && *end == '\0' && std::isfinite(value)) comment.tip_amount = value;
+    }
+  }
   return comment;
 }
 

@@ -67,7 +67,8 @@ struct ChatComment {
   std::string author_name;
   std::string text;
   std::optional<std::int64_t> timestamp_ms;
-  std::string type;  // "message", "tip", ... ("message" when absent)
+  std::string type;                    // "message", "tip", ... ("message" when absent)
+  std::optional<double> tip_amount{};  // a tip's tip_data.amount
 };
 
 RegisterResult parse_register(std::string_view body);

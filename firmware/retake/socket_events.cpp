@@ -53,9 +53,7 @@ std::optional<chat::ChatEvent> message_event(const json& record, const std::stri
   event.user_name = comment->author_name;
   event.text = comment->text;
   event.at_unix_ms = comment->timestamp_ms;
-  if (event.kind == chat::EventKind::gift) {
-    event.amount = std::llround(number_at(record.value("tip_data", json::object()), {"amount"}).value_or(0));
-  }
+  if (event.kind == chat::EventKind::gift) event.amount = std::llround(comment->tip_amount.value_or(0));
   return event;
 }
 

@@ -147,6 +147,7 @@ json agent_json(const std::optional<agent::AgentStats>& agent) {
           {"audio_ms_played", agent->audio_ms_played},
           {"last_turn_latency_ms", optional_json(agent->last_turn_latency_ms)},
           {"timeouts", agent->timeouts},
+          {"interrupts", agent->interrupts},
           {"refused_audio", agent->refused_audio},
           {"reconnects", agent->reconnects},
           {"last_error", agent->last_error}};
@@ -165,6 +166,7 @@ std::optional<agent::AgentStats> agent_from_json(const json& document) {
   agent.audio_ms_played = read.get<std::int64_t>("audio_ms_played");
   agent.last_turn_latency_ms = read.optional<std::int64_t>("last_turn_latency_ms");
   agent.timeouts = read.get<std::uint64_t>("timeouts");
+  agent.interrupts = read.get<std::uint64_t>("interrupts");
   agent.refused_audio = read.get<std::uint64_t>("refused_audio");
   agent.reconnects = read.get<std::uint64_t>("reconnects");
   agent.last_error = read.get<std::string>("last_error");
@@ -177,8 +179,8 @@ void describe_agent(std::ostream& out, const agent::AgentStats& agent) {
   if (agent.last_turn_latency_ms) {
     out << ", last turn " << static_cast<double>(*agent.last_turn_latency_ms) / 1000 << " s to its first voice";
   }
-  out << ", " << agent.timeouts << " timeouts, " << agent.refused_audio << " refused audio, " << agent.reconnects
-      << " reconnects\n";
+  out << ", " << agent.timeouts << " timeouts, " << agent.interrupts << " interrupted, " << agent.refused_audio
+      << " refused audio, " << agent.reconnects << " reconnects\n";
   if (!agent.last_error.empty()) out << "    last error: " << agent.last_error << "\n";
 }
 

@@ -47,6 +47,14 @@ TEST(Cli, ChatSendKeepsItsArguments) {
   STRCMP_EQUAL("hello there", command.arguments[2].c_str());
 }
 
+TEST(Cli, AgentInterruptIsACommandOfItsOwn) {
+  const auto command = parse_command_line({"agent", "interrupt", "--config", "/tmp/box.json"});
+  CHECK(command.kind == Command::Kind::agent_interrupt);
+  STRCMP_EQUAL("/tmp/box.json", command.config_path->c_str());
+  STRCMP_EQUAL("expected: agentcast agent interrupt", usage_error({"agent"}).c_str());
+  STRCMP_EQUAL("expected: agentcast agent interrupt", usage_error({"agent", "interrupt", "now"}).c_str());
+}
+
 TEST(Cli, MistakesAreUsageErrors) {
   STRCMP_EQUAL("no command given", usage_error({}).c_str());
   STRCMP_EQUAL("unknown command: stream", usage_error({"stream"}).c_str());

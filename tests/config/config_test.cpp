@@ -342,6 +342,19 @@ TEST(Config, TheAgentIsOffByDefaultAndOpenLlmVtuberWhenAsked) {
                error_of(R"({"agent": {"kind": "gpt"}})").c_str());
 }
 
+TEST(Config, NotificationsGoToAnHttpsWebhookOrOneOnThisMachine) {
+  CHECK(parse("{}", "test.json").notify.webhook.empty());
+  const auto config = parse(R"({"notify": {"webhook": "https://hooks.example/x?token=1", "big_tip": 5,
+                                "heartbeat_h": 0.5, "trouble_after_s": 60}})",
+                            "test.json");
+  DOUBLES_EQUAL(5, config.notify.big_tip, 0);
+  DOUBLES_EQUAL(0.5, config.notify.heartbeat_h, 0);
+  STRCMP_EQUAL("test.json: notify.webhook: expected an https:// URL (http:// only to this machine)",
+               error_of(R"({"notify": {"webhook": "http://hooks.example/x"}})").c_str());
+  STRCMP_EQUAL("test.json: notify.heartbeat_h: expected 0.001 to 168 hours",
+               error_of(R"({"notify": {"webhook": "https://hooks.example/x", "heartbeat_h": 0}})").c_str());
+}
+
 TEST(Config, BadChatSourcesNameTheEntryAtFault) {
   STRCMP_EQUAL("test.json: chat.sources: expected a list of objects",
                error_of(R"({"chat": {"sources": {"kind": "retake-rest"}}})").c_str());

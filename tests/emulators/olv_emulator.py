@@ -14,7 +14,7 @@ Test control (loopback only):
   POST /_control/script {"sentences": [{"text", "rate", "ms", "hz"} | {"text", "audio": null} |
                          {"text", "raw_base64": "..."}], "gap_ms": 200}  what each turn says
   POST /_control/kill   drops every socket without a closing handshake
-  POST /_control/state  inputs [{text, at}], turns [{started, audio_sent: [{at, ms, voiced}],
+  POST /_control/state  inputs [{text, at}], interrupts [{text, at}], turns [{started, audio_sent: [{at, ms, voiced}],
                         synth_at, playback_complete_at, ended, abandoned}], connections, sessions
 When the last client leaves, the queue is cleared and a turn in progress is abandoned, as the
 real proxy does (it closes its upstream connection).
@@ -61,6 +61,7 @@ class State:
         self.playback_complete = False
         self.abandoned = False
         self.inputs = []
+        self.interrupts = []
         self.turns = []
         self.script = {"sentences": [{"text": "Hello there!", "rate": 24000, "ms": 800, "hz": 440}],
                        "gap_ms": 200}
@@ -120,9 +121,10 @@ def turn_runner(state):
                 state.lock.notify_all()
                 continue
         state.broadcast({"type": "force-new-message"})
+        with state.lock:
+            turn["ended"] = time.time()  # before the chain-end leaves: a client may answer at once
         state.broadcast({"type": "control", "text": "conversation-chain-end"})
         with state.lock:
-            turn["ended"] = time.time()
             state.active = False
             state.lock.notify_all()
 
@@ -188,6 +190,13 @@ class Handler(BaseHTTPRequestHandler):
                 state.inputs.append({"text": message.get("text", ""), "at": time.time()})
                 state.queue.append(message)
                 state.lock.notify_all()
+            elif kind == "interrupt-signal":
+                # The server cancels the turn and keeps the heard part; the proxy frees the queue.
+                state.interrupts.append({"text": message.get("text", ""), "at": time.time()})
+                if state.active:
+                    state.abandoned = True
+                    state.playback_complete = True
+                    state.lock.notify_all()
             elif kind == "frontend-playback-complete":
                 if state.turns and state.turns[-1]["playback_complete_at"] is None and state.active:
                     state.turns[-1]["playback_complete_at"] = time.time()
@@ -210,7 +219,7 @@ class Handler(BaseHTTPRequestHandler):
                     peer.abort()
         elif url.path == "/_control/state":
             with state.lock:
-                return self.send_json(200, {"inputs": state.inputs, "turns": state.turns,
+                return self.send_json(200, {"inputs": state.inputs, "turns": state.turns, "interrupts": state.interrupts,
                                             "connections": len(state.peers), "sessions": state.sessions,
                                             "queued": len(state.queue), "active": state.active})
         else:

@@ -12,7 +12,8 @@ through /_control/tweet, since the emulator cannot read Twitter/X) contains the 
 Test control (no auth, loopback only):
   POST /_control/fault     {"path": "/agent/stream/status", "status": 500, "count": 1,
                             "delay_ms": 0, "body": "..."}  next `count` calls to path get this
-  POST /_control/comments  {"count": N, "author": "viewer"}  adds N viewer comments
+  POST /_control/comments  {"count": N, "author": "viewer", "text", "type": "tip", "tip_amount": 10}
+                           adds N viewer comments (tips with tip_data.amount)
   POST /_control/revoke    invalidates every access token (later calls get 401)
   POST /_control/hold_live {"seconds": S}  stream/status says not live for the next S seconds
   POST /_control/skill     {"version": "2.1.0"}
@@ -479,10 +480,13 @@ class Handler(BaseHTTPRequestHandler):
                 for _ in range(int(data.get("count", 1))):
                     self.state.next_comment_id += 1
                     n = self.state.next_comment_id
-                    self.state.comments.append({"chat_event_id": str(n), "sender_user_id": str(uuid.uuid4()),
-                                                "sender_username": data.get("author", "viewer"),
-                                                "text": data.get("text", "comment") + f" #{n}",
-                                                "timestamp": str(int(time.time() * 1000)), "type": "message"})
+                    record = {"chat_event_id": str(n), "sender_user_id": str(uuid.uuid4()),
+                              "sender_username": data.get("author", "viewer"),
+                              "text": data.get("text", "comment") + f" #{n}",
+                              "timestamp": str(int(time.time() * 1000)), "type": data.get("type", "message")}
+                    if "tip_amount" in data:
+                        record["tip_data"] = {"amount": data["tip_amount"]}
+                    self.state.comments.append(record)
                     added.append(self.state.comments[-1])
                 threading.Thread(target=self.broadcast, args=(added,), daemon=True).start()
             elif path == "/_control/socketio":

@@ -237,3 +237,46 @@ TEST(AgentVoice, RepliesGoToTheAgentsOwnChatAtMostOncePerTurnAndNeverBackToTheAg
   LONGS_EQUAL(1, replies);  // the second turn came within the minimum gap: skipped
   LONGS_EQUAL(2, olv->control("state")["inputs"].size());
 }
+
+TEST(AgentVoice, AnInterruptCutsTheVoiceAtOnceAndTheNextChatFollows) {
+  olv->control("script", {{"sentences", {{{"text", "A long answer."}, {"rate", 24000}, {"ms", 3000}, {"hz", 440}}}},
+                          {"gap_ms", 50}});
+  configure();
+  auto box = start_box();
+  wait_until_live(30s);
+  emulator->control("comments", {{"count", 2}, {"text", "question"}});
+  const auto speaking = wait_until(
+      [](const nlohmann::json& s) {
+        return agent_of(s) != nullptr && !(*agent_of(s))["last_turn_latency_ms"].is_null();
+      },
+      20s);
+  CHECK_TEXT(speaking.held, speaking.describe().c_str());
+  std::string output;
+  LONGS_EQUAL_TEXT(0, agentcast({"agent", "interrupt"}, output), output.c_str());
+  const auto done = wait_until(
+      [](const nlohmann::json& s) {
+        return agent_of(s) != nullptr && (*agent_of(s))["interrupts"] >= 1 && (*agent_of(s))["turns"] >= 1;
+      },
+      30s);
+  CHECK_TEXT(done.held, (done.describe() + dir.read("olv-emulator.log")).c_str());
+  const auto shown_at = (*done.last)["updated_unix_ms"].get<std::int64_t>();
+  CHECK(wait_until([&](const nlohmann::json& s) { return s["updated_unix_ms"] >= shown_at + 2000; }, 10s).held);
+  stop_box_gracefully(*box);
+
+  const auto state = olv->control("state");
+  LONGS_EQUAL(1, state["interrupts"].size());
+  STRCMP_EQUAL("A long answer.", state["interrupts"][0]["text"].get<std::string>().c_str());  // what was said
+  LONGS_EQUAL(2, state["inputs"].size());
+  // The cut reply is shorter than its 3 s; the next one is whole.
+  const auto keys = emulator->control("state")["keys_issued"];
+  const std::string recording = server->recording(keys.back().get<std::string>());
+  wait_for_stable_file(recording);
+  const auto segments = sounding(recording, dir);
+  std::string described;
+  for (const auto& segment : segments) {
+    described += std::to_string(segment.start_s) + "-" + std::to_string(segment.end_s) + " ";
+  }
+  LONGS_EQUAL_TEXT(2, segments.size(), described.c_str());
+  CHECK_TEXT(segments[0].end_s - segments[0].start_s < 2.5, described.c_str());
+  CHECK_TEXT(std::abs(segments[1].end_s - segments[1].start_s - 3.0) <= 0.1, described.c_str());
+}

@@ -104,7 +104,8 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
 TEST(BoxStatus, TheAgentHasALineWithItsTurnsVoiceAndLastError) {
   const std::string report = describe(busy_box(), 1'700'000'010'000);
   CHECK_TEXT(report.find("agent:      speaking, 41 turns, 3 queued, 2 dropped, 123.4 s of voice played, last turn "
-                         "2.1 s to its first voice, 1 timeouts, 1 refused audio, 4 reconnects") != std::string::npos,
+                         "2.1 s to its first voice, 1 timeouts, 0 interrupted, 1 refused audio, 4 reconnects") !=
+                 std::string::npos,
              report.c_str());
   BoxStatus without = busy_box();
   without.agent.reset();

@@ -1,5 +1,7 @@
 #include "support/douyin_emulator.hpp"
 
+#include "support/control_client.hpp"
+
 #include <stdexcept>
 
 namespace agentcast::testing {
@@ -24,12 +26,7 @@ nlohmann::json DouyinEmulator::sign() const {
 }
 
 nlohmann::json DouyinEmulator::control(const std::string& name, const nlohmann::json& body) const {
-  std::string output;
-  const int code = run_command({"curl", "-s", "-X", "POST", "--max-time", "10", "-H", "Content-Type: application/json",
-                                "--data", body.dump(), base() + "/_control/" + name},
-                               &output);
-  if (code != 0) throw std::runtime_error("Douyin emulator control " + name + " failed");
-  return nlohmann::json::parse(output);
+  return post_control(base(), name, body);
 }
 
 std::vector<std::string> DouyinEmulator::push(const nlohmann::json& events) const {

@@ -1,5 +1,7 @@
 #include "support/olv_emulator.hpp"
 
+#include "support/control_client.hpp"
+
 #include <stdexcept>
 
 namespace agentcast::testing {
@@ -14,13 +16,7 @@ OlvEmulator::OlvEmulator(const TempDir& dir) : port_(free_loopback_port()) {
 }
 
 nlohmann::json OlvEmulator::control(const std::string& name, const nlohmann::json& body) const {
-  std::string output;
-  const int code =
-      run_command({"curl", "-s", "-X", "POST", "--max-time", "10", "-H", "Content-Type: application/json", "--data",
-                   body.dump(), "http://127.0.0.1:" + std::to_string(port_) + "/_control/" + name},
-                  &output);
-  if (code != 0) throw std::runtime_error("Open-LLM-VTuber emulator control " + name + " failed");
-  return nlohmann::json::parse(output);
+  return post_control("http://127.0.0.1:" + std::to_string(port_), name, body);
 }
 
 }  // namespace agentcast::testing

@@ -1,5 +1,7 @@
 #include "support/retake_emulator.hpp"
 
+#include "support/control_client.hpp"
+
 #include <stdexcept>
 
 namespace agentcast::testing {
@@ -15,12 +17,7 @@ RetakeEmulator::RetakeEmulator(const TempDir& dir, const std::string& rtmp_base,
 }
 
 nlohmann::json RetakeEmulator::control(const std::string& name, const nlohmann::json& body) const {
-  std::string output;
-  const int code = run_command({"curl", "-s", "-X", "POST", "--max-time", "10", "-H", "Content-Type: application/json",
-                                "--data", body.dump(), base() + "/_control/" + name},
-                               &output);
-  if (code != 0) throw std::runtime_error("emulator control " + name + " failed");
-  return nlohmann::json::parse(output);
+  return post_control(base(), name, body);
 }
 
 int RetakeEmulator::count(const std::string& path) const {
