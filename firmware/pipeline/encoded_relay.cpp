@@ -62,6 +62,7 @@ struct EncodedRelay::Shared {
   int sinks_at_eos = 0;
   std::optional<Output> output;
   std::atomic<std::uint64_t> video_frames{0};
+  std::atomic<std::uint64_t> audio_frames{0};
 
   // Pushes one sample into `src`, its timestamps shifted by the output's origin; samples from
   // before the origin are dropped. Called with the mutex held.
@@ -118,6 +119,7 @@ struct EncodedRelay::Shared {
   }
 
   void take_audio(GstSamplePtr sample) {
+    audio_frames.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(mutex);
     if (output) forward(sample.get(), output->audio.get(), output->audio_caps, output->origin);
     if (audio.size() >= kMaxCachedAudio) audio.pop_front();
@@ -239,5 +241,7 @@ void EncodedRelay::disconnect() {
 }
 
 std::uint64_t EncodedRelay::video_frames() const { return shared_->video_frames.load(std::memory_order_relaxed); }
+
+std::uint64_t EncodedRelay::audio_frames() const { return shared_->audio_frames.load(std::memory_order_relaxed); }
 
 }  // namespace agentcast::pipeline

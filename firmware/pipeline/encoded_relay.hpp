@@ -42,6 +42,7 @@ class EncodedRelay {
   void disconnect();
 
   std::uint64_t video_frames() const;  // encoded pictures that left the encoder
+  std::uint64_t audio_frames() const;  // encoded audio frames that left the encoder
 
  private:
   struct Shared;

@@ -11,6 +11,10 @@ namespace {
 constexpr guint kWatchIntervalMs = 250;
 // A production pipeline that fails again and again is rebuilt after 0.5, 1, 2, 4, 5, 5 … s.
 constexpr double kRebuildFirstS = 0.5;
+// The AAC encoder gives a frame every 23 ms: none this long after PLAYING means the audio
+// branch is stuck (seen rarely at start-up since the voice mixer: its source never reaches
+// the encoder), and a stream without audio is never taken by the server.
+constexpr guint kAudioStartMs = 3000;
 constexpr double kRebuildMaxS = 5;
 
 gint64 ms_to_us(std::int64_t ms) { return ms * 1000; }
@@ -46,6 +50,7 @@ void Supervisor::build_production() {
               if (events_.scene_ready && clock) {
                 events_.scene_ready(production_->element("scene_src").get(), clock.get(), production_->base_time());
               }
+              audio_watch_timer_.once(kAudioStartMs, [this] { check_audio_started(); });
               if (events_.voice_ready && clock) {
                 events_.voice_ready(production_->element("voice_src").get(), production_->element("voice_mixer").get(),
                                     clock.get(), production_->base_time());
@@ -71,7 +76,15 @@ void Supervisor::build_production() {
   production_->play();
 }
 
+void Supervisor::check_audio_started() {
+  if (!production_ || closing_ || relay_.audio_frames() > 0) return;
+  on_production_failed(
+      PipelineFault{PipelineFault::Part::other, 0, 0, false,
+                    "no audio left the encoder within " + std::to_string(kAudioStartMs / 1000) + " s of starting"});
+}
+
 void Supervisor::drop_production() {
+  audio_watch_timer_.stop();
   if (events_.scene_gone) events_.scene_gone();
   thumbnails_.detach();
   relay_.detach();

@@ -85,6 +85,7 @@ class Supervisor {
  private:
   void build_production();
   void drop_production();
+  void check_audio_started();
   void on_production_failed(const PipelineFault& fault);
   void start_output();
   void drop_output();
@@ -123,6 +124,7 @@ class Supervisor {
 
   Timer watch_timer_;
   Timer rebuild_timer_;
+  Timer audio_watch_timer_;  // a production pipeline whose audio never starts is rebuilt
   Timer eos_timer_;
   Timer close_timer_;
   int closes_pending_ = 0;
