@@ -126,6 +126,8 @@ void OlvBridge::send_next() {
     ++counters_.timeouts;
     log::warning("agent: no conversation-chain-end within ", std::lround(options_.turn_timeout_s),
                  " s; the turn is ended here");
+    // A server still blocked on the acknowledgement would never release the next chat.
+    if (!completion_sent_) link_.send_text(playback_complete());
     end_turn();
     send_next();
   });
@@ -180,6 +182,7 @@ void OlvBridge::received(std::string_view text) {
 }
 
 void OlvBridge::audio(const std::optional<std::string>& wav, const std::string& text, const std::string& name) {
+  if (state_ == TurnState::idle || state_ == TurnState::disconnected) return;  // a turn already ended
   if (state_ == TurnState::forwarded) state_ = TurnState::speaking;
   view_.thinking = false;
   if (!name.empty()) view_.name = sanitize_line(name, 40);

@@ -79,6 +79,17 @@ TEST_GROUP_BASE(AgentVoice, RetakeBoxTest) {
     olv.reset();
     RetakeBoxTest::teardown();
   }
+  // The stretches of voice in what the server recorded; `described` lists them for messages.
+  std::vector<Segment> recorded_voice(std::string & described) {
+    const auto keys = emulator->control("state")["keys_issued"];
+    const std::string recording = server->recording(keys.back().get<std::string>());
+    wait_for_stable_file(recording);
+    auto segments = sounding(recording, dir);
+    for (const auto& segment : segments) {
+      described += std::to_string(segment.start_s) + "-" + std::to_string(segment.end_s) + " ";
+    }
+    return segments;
+  }
   void configure() {
     write_config(R"({"interval_s": 600})", "", R"(, "agent": {"kind": "olv", "url": ")" + olv->url() + R"("})");
   }
@@ -124,14 +135,8 @@ TEST(AgentVoice, RepliesAreSpokenInTheStreamOneTurnAtATimeAndAcknowledgedAfterTh
   CHECK_TEXT(state["inputs"][1]["at"].get<double>() >= state["turns"][0]["ended"].get<double>(), state.dump().c_str());
 
   // The recording: silence, 1.4 s of voice, silence, 1.4 s of voice, silence.
-  const auto keys = emulator->control("state")["keys_issued"];
-  const std::string recording = server->recording(keys.back().get<std::string>());
-  wait_for_stable_file(recording);
-  const auto segments = sounding(recording, dir);
   std::string described;
-  for (const auto& segment : segments) {
-    described += std::to_string(segment.start_s) + "-" + std::to_string(segment.end_s) + " ";
-  }
+  const auto segments = recorded_voice(described);
   LONGS_EQUAL_TEXT(2, segments.size(), described.c_str());
   for (const auto& segment : segments) {
     CHECK_TEXT(std::abs(segment.end_s - segment.start_s - 1.4) <= 0.1, described.c_str());
@@ -268,14 +273,8 @@ TEST(AgentVoice, AnInterruptCutsTheVoiceAtOnceAndTheNextChatFollows) {
   STRCMP_EQUAL("A long answer.", state["interrupts"][0]["text"].get<std::string>().c_str());  // what was said
   LONGS_EQUAL(2, state["inputs"].size());
   // The cut reply is shorter than its 3 s; the next one is whole.
-  const auto keys = emulator->control("state")["keys_issued"];
-  const std::string recording = server->recording(keys.back().get<std::string>());
-  wait_for_stable_file(recording);
-  const auto segments = sounding(recording, dir);
   std::string described;
-  for (const auto& segment : segments) {
-    described += std::to_string(segment.start_s) + "-" + std::to_string(segment.end_s) + " ";
-  }
+  const auto segments = recorded_voice(described);
   LONGS_EQUAL_TEXT(2, segments.size(), described.c_str());
   CHECK_TEXT(segments[0].end_s - segments[0].start_s < 2.5, described.c_str());
   CHECK_TEXT(std::abs(segments[1].end_s - segments[1].start_s - 3.0) <= 0.1, described.c_str());
