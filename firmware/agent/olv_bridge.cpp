@@ -181,28 +181,46 @@ void OlvBridge::received(std::string_view text) {
   }
 }
 
+// Each sentence is shown when it is heard: a voiced one when its first sample is mixed (the
+// voice of the sentences before it may still be playing), a silent one once the voice queued
+// before it has played, one whose voice was refused at once.
 void OlvBridge::audio(const std::optional<std::string>& wav, const std::string& text, const std::string& name) {
   if (state_ == TurnState::idle || state_ == TurnState::disconnected) return;  // a turn already ended
   if (state_ == TurnState::forwarded) state_ = TurnState::speaking;
-  view_.thinking = false;
-  if (!name.empty()) view_.name = sanitize_line(name, 40);
-  view_.current = sanitize_line(text, 300);
-  publish_view();
-  if (!view_.current.empty()) said_ += (said_.empty() ? "" : " ") + view_.current;
-  if (!wav) return;  // a silent display payload: the text only
+  Sentence sentence{sanitize_line(name, 40), sanitize_line(text, 300)};
+  if (!sentence.text.empty()) said_ += (said_.empty() ? "" : " ") + sentence.text;
   const std::uint64_t turn = turn_;
+  if (!wav) {
+    voice_.when_played([this, turn, sentence] {
+      if (turn == turn_) show(sentence);
+    });
+    return;
+  }
   audio::VoicePlayer::Callbacks callbacks;
-  callbacks.started = [this, turn](std::int64_t starts_in_ms) {
-    if (turn != turn_ || first_voice_timed_) return;
-    first_voice_timed_ = true;
-    counters_.last_turn_latency_ms = clock_.now_ms() - forwarded_at_ms_ + starts_in_ms;
+  callbacks.started = [this, turn, sentence](std::int64_t starts_in_ms) {
+    if (turn != turn_) return;
+    if (!first_voice_timed_) {
+      first_voice_timed_ = true;
+      counters_.last_turn_latency_ms = clock_.now_ms() - forwarded_at_ms_ + starts_in_ms;
+    }
+    captions_.push_back(clock_.after(starts_in_ms, [this, turn, sentence] {
+      if (turn == turn_) show(sentence);
+    }));
   };
-  callbacks.refused = [this](const std::string& problem) {
+  callbacks.refused = [this, turn, sentence](const std::string& problem) {
     ++counters_.refused_audio;
     counters_.last_error = "an audio message was not played: " + problem;
     log::warning("agent: ", counters_.last_error);
+    if (turn == turn_) show(sentence);
   };
   voice_.play_wav(*wav, std::move(callbacks));
+}
+
+void OlvBridge::show(const Sentence& sentence) {
+  view_.thinking = false;
+  if (!sentence.name.empty()) view_.name = sentence.name;
+  view_.current = sentence.text;
+  publish_view();
 }
 
 // The server now waits for frontend-playback-complete: sent once the turn's voice has left the
@@ -221,6 +239,7 @@ void OlvBridge::synth_complete() {
 void OlvBridge::end_turn() {
   ++turn_;
   turn_deadline_.reset();
+  captions_.clear();
   state_ = link_.state() == net::LinkState::open ? TurnState::idle : TurnState::disconnected;
   view_.thinking = false;
   publish_view();

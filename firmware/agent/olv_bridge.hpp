@@ -1,7 +1,8 @@
 #pragma once
 // The box as Open-LLM-VTuber's live-platform client (chat-protocols.md §2): viewer chat goes to
 // the agent one turn at a time over /proxy-ws, the agent's sentences come back as text for the
-// screen and WAV for the stream's voice. One writer of the agent's turn:
+// screen and WAV for the stream's voice; each sentence is shown when its voice is heard, so the
+// panel never runs ahead of the sound. One writer of the agent's turn:
 //   idle → forwarded (a text-input sent; "thinking…") → speaking (audio arrives, played in
 //   order) → backend-synth-complete → once the voice has left the mixer:
 //   frontend-playback-complete → conversation-chain-end → idle, and the next queued chat goes.
@@ -21,6 +22,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace agentcast::agent {
 
@@ -65,6 +67,11 @@ class OlvBridge {
   void received(std::string_view text);
   void send_next();
   void audio(const std::optional<std::string>& wav, const std::string& text, const std::string& name);
+  struct Sentence {
+    std::string name;  // sanitised, as the text
+    std::string text;
+  };
+  void show(const Sentence& sentence);
   void synth_complete();
   void end_turn();
   void publish_view();
@@ -85,7 +92,8 @@ class OlvBridge {
   std::string said_;  // the current turn's sentences so far
   AgentView view_;
   std::unique_ptr<live::Alarm> turn_deadline_;
-  std::unique_ptr<live::Alarm> grace_;  // after an interrupt: the old turn's stragglers are ignored
+  std::vector<std::unique_ptr<live::Alarm>> captions_;  // sentences shown when their voice starts
+  std::unique_ptr<live::Alarm> grace_;                  // after an interrupt: the old turn's stragglers are ignored
   AgentStats counters_;
 };
 

@@ -9,6 +9,7 @@
 
 #include <CppUTest/TestHarness.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -62,6 +63,37 @@ std::vector<Segment> sounding(const std::string& recording, const TempDir& dir) 
   return segments;
 }
 
+// When the agent panel's picture changed (the recording's timeline, seconds): its region of
+// each frame (1280x720 stream), scaled down and grey, compared with the frame before; a change
+// is a few dozen pixels that differ clearly (the encoder's refinements of a still picture
+// differ only a little).
+std::vector<double> panel_changes(const std::string& recording, const TempDir& dir) {
+  constexpr int kWidth = 214;
+  constexpr int kHeight = 42;
+  const std::string raw = dir.file("panel.gray");
+  std::string output;
+  const int code =
+      run_command({"ffmpeg", "-v", "error", "-y", "-i", recording, "-map", "0:v", "-vf",
+                   "crop=854:170:16:486,scale=214:42,format=gray", "-fps_mode", "passthrough", "-f", "rawvideo", raw},
+                  &output, 60000);
+  CHECK_TEXT(code == 0, output.c_str());
+  const std::string bytes = dir.read("panel.gray");
+  auto times = video_packets(recording);
+  std::sort(times.begin(), times.end(), [](const Packet& a, const Packet& b) { return a.pts < b.pts; });
+  const std::size_t frame = std::size_t{kWidth} * kHeight;
+  std::vector<double> changes;
+  for (std::size_t i = 1; i < times.size() && (i + 1) * frame <= bytes.size(); ++i) {
+    int differing = 0;
+    for (std::size_t p = 0; p < frame; ++p) {
+      const int delta =
+          static_cast<unsigned char>(bytes[i * frame + p]) - static_cast<unsigned char>(bytes[(i - 1) * frame + p]);
+      if (std::abs(delta) > 48) ++differing;
+    }
+    if (differing >= 20) changes.push_back(times[i].pts);
+  }
+  return changes;
+}
+
 const nlohmann::json* agent_of(const nlohmann::json& status) {
   const auto found = status.find("agent");
   return found == status.end() || found->is_null() ? nullptr : &*found;
@@ -79,11 +111,16 @@ TEST_GROUP_BASE(AgentVoice, RetakeBoxTest) {
     olv.reset();
     RetakeBoxTest::teardown();
   }
+  // The server's recording of the last stream key, complete.
+  std::string last_recording() {
+    const auto keys = emulator->control("state")["keys_issued"];
+    std::string recording = server->recording(keys.back().get<std::string>());
+    wait_for_stable_file(recording);
+    return recording;
+  }
   // The stretches of voice in what the server recorded; `described` lists them for messages.
   std::vector<Segment> recorded_voice(std::string & described) {
-    const auto keys = emulator->control("state")["keys_issued"];
-    const std::string recording = server->recording(keys.back().get<std::string>());
-    wait_for_stable_file(recording);
+    const std::string recording = last_recording();
     auto segments = sounding(recording, dir);
     for (const auto& segment : segments) {
       described += std::to_string(segment.start_s) + "-" + std::to_string(segment.end_s) + " ";
@@ -100,7 +137,7 @@ TEST(AgentVoice, RepliesAreSpokenInTheStreamOneTurnAtATimeAndAcknowledgedAfterTh
                            {{{"text", "Hello there!"}, {"rate", 24000}, {"ms", 800}, {"hz", 440}},
                             {{"text", "(a sentence without voice)"}, {"audio", nullptr}},
                             {{"text", "Nice to see you."}, {"rate", 16000}, {"ms", 600}, {"hz", 330}}}},
-                          {"gap_ms", 100}});
+                          {"gap_ms", 300}});
   configure();
   auto box = start_box();
   wait_until_live(30s);
@@ -142,6 +179,34 @@ TEST(AgentVoice, RepliesAreSpokenInTheStreamOneTurnAtATimeAndAcknowledgedAfterTh
     CHECK_TEXT(std::abs(segment.end_s - segment.start_s - 1.4) <= 0.1, described.c_str());
   }
   CHECK_TEXT(segments[0].start_s > 0.5 && segments[1].start_s > segments[0].end_s + 0.2, described.c_str());
+
+  // The track has no gap and runs beside the video from its first frame: AAC frames of 1024
+  // samples at 44.1 kHz are 23 or 24 ms apart in FLV's milliseconds.
+  const std::string recording = last_recording();
+  const auto video = video_packets(recording);
+  const auto audio = audio_packets(recording);
+  const double audio_gap = largest_frame_gap(audio);
+  CHECK_TEXT(audio_gap < 0.030, ("largest gap in the audio: " + std::to_string(audio_gap) + " s").c_str());
+  const double start_offset = audio.front().pts - video.front().pts;
+  CHECK_TEXT(std::abs(start_offset) <= 0.040,
+             ("audio starts " + std::to_string(start_offset) + " s after the video").c_str());
+
+  // Picture and sound in sync: each sentence appears on the panel when its voice is heard (a
+  // change of the panel within 40 ms of each voice's start), not when it arrived (the second
+  // and third arrive while the first is heard: no change then).
+  const auto changes = panel_changes(recording, dir);
+  std::string changed;
+  for (const double at : changes) changed += std::to_string(at) + " ";
+  for (const auto& segment : segments) {
+    const double voice_at = segment.start_s + audio.front().pts;
+    const bool shown_with_it =
+        std::any_of(changes.begin(), changes.end(), [&](double at) { return std::abs(at - voice_at) <= 0.040; });
+    CHECK_TEXT(shown_with_it, ("voice at " + std::to_string(voice_at) + " s, panel changes at " + changed).c_str());
+    const bool changed_while_heard = std::any_of(
+        changes.begin(), changes.end(), [&](double at) { return at > voice_at + 0.040 && at < voice_at + 0.750; });
+    CHECK_TEXT(!changed_while_heard,
+               ("voice at " + std::to_string(voice_at) + " s, panel changes at " + changed).c_str());
+  }
 }
 
 TEST(AgentVoice, ABrokenWavIsRefusedWithItsReasonAndTheTurnGoesOn) {

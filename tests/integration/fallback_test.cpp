@@ -1,8 +1,10 @@
 // A part of the pipeline that fails while the box runs is replaced, not restarted forever:
 // a missing ALSA device → silence, an encoder that errors at run time → the next encoder of the
 // board's list. Both are logged once and shown in `status`; the box goes live regardless.
+// A part that is only slow to start is no failure: nothing is replaced or rebuilt.
 #include "support/box_process.hpp"
 #include "support/box_status_watch.hpp"
+#include "support/ffprobe.hpp"
 #include "support/nginx_rtmp.hpp"
 #include "support/temp_dir.hpp"
 
@@ -10,7 +12,9 @@
 #include <glib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <string>
 
@@ -83,4 +87,43 @@ TEST(Fallbacks, AnEncoderThatFailsWhileStreamingIsReplacedByTheNextOne) {
       wait_until([](const nlohmann::json& s) { return s["state"] == "live" && s["fps_out"].get<double>() > 25; }, 10s);
   CHECK_TEXT(streaming.held, streaming.describe().c_str());
   stop_box_gracefully(*box);
+}
+
+// An audio source whose first buffer comes 350 ms late (a microphone slow to open, a loaded
+// board): the mixer's first deadline passes before it. The track must start anyway, with
+// silence until the source arrives, and run without a gap beside the video from the first
+// frame, on the first pipeline. (The voice mixer used to take the two idle pads for the end of
+// the stream: no AAC frame ever, and a box that could never go live.)
+TEST(Fallbacks, AnAudioSourceSlowToStartIsWaitedForNotRebuilt) {
+  write_config(R"({"source": "silence"})");
+  std::filesystem::create_directories(dir.path() / "pipelines" / "audio");
+  dir.write("pipelines/audio/silence.txt",
+            "audiotestsrc name=audio_source wave=silence is-live=true samplesperbuffer=1024\n"
+            "  ! queue min-threshold-buffers=15 max-size-buffers=0 max-size-bytes=0 max-size-time=0\n"
+            "  ! audio/x-raw,rate=${audio_rate},channels=${audio_channels}\n");
+  auto box = start_box(dir);
+  const auto live = wait_until([](const nlohmann::json& s) { return s["state"] == "live"; }, 30s);
+  CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());
+  const auto settled = wait_until(
+      [&](const nlohmann::json& s) {
+        return s["updated_unix_ms"].get<std::int64_t>() > live.last->at("updated_unix_ms").get<std::int64_t>() + 5000;
+      },
+      15s);
+  CHECK_TEXT(settled.held, settled.describe().c_str());
+  LONGS_EQUAL_TEXT(0, settled.last->at("pipeline_rebuilds").get<int>(), settled.describe().c_str());
+  CHECK_TEXT(settled.last->at("state") == "live", settled.describe().c_str());
+  stop_box_gracefully(*box);
+
+  const std::string recording = server->recording(key);
+  wait_for_stable_file(recording);
+  const auto video = video_packets(recording);
+  const auto audio = audio_packets(recording);
+  CHECK_TEXT(video.size() > 100 && audio.size() > 150,
+             (std::to_string(video.size()) + " video and " + std::to_string(audio.size()) + " audio packets").c_str());
+  // AAC frames of 1024 samples at 44.1 kHz: 23 or 24 ms apart in FLV's milliseconds.
+  const double audio_gap = largest_frame_gap(audio);
+  CHECK_TEXT(audio_gap < 0.030, ("largest gap in the audio: " + std::to_string(audio_gap) + " s").c_str());
+  const double start_offset = audio.front().pts - video.front().pts;
+  CHECK_TEXT(std::abs(start_offset) <= 0.040,
+             ("audio starts " + std::to_string(start_offset) + " s after the video").c_str());
 }

@@ -24,9 +24,10 @@ nlohmann::json ffprobe(const std::string& path, const std::vector<std::string>& 
   return nlohmann::json::parse(output);
 }
 
-std::vector<Packet> video_packets(const std::string& path) {
-  const auto probe = ffprobe(path, {"-select_streams", "v:0", "-show_entries", "packet=pts_time,flags,size"});
+std::vector<Packet> stream_packets(const std::string& path, const std::string& stream) {
+  const auto probe = ffprobe(path, {"-select_streams", stream, "-show_entries", "packet=pts_time,flags,size"});
   std::vector<Packet> packets;
+  packets.reserve(probe.at("packets").size());
   for (const auto& packet : probe.at("packets")) {
     packets.push_back({std::stod(packet.at("pts_time").get<std::string>()),
                        packet.at("flags").get<std::string>().find('K') != std::string::npos,
@@ -34,6 +35,10 @@ std::vector<Packet> video_packets(const std::string& path) {
   }
   return packets;
 }
+
+std::vector<Packet> video_packets(const std::string& path) { return stream_packets(path, "v:0"); }
+
+std::vector<Packet> audio_packets(const std::string& path) { return stream_packets(path, "a:0"); }
 
 double largest_frame_gap(const std::vector<Packet>& packets) {
   double gap = 0;

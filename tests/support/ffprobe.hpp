@@ -16,9 +16,12 @@ struct Packet {
   long size = 0;
 };
 
+// The packets of one stream ("v:0", "a:0") in file order.
+std::vector<Packet> stream_packets(const std::string& path, const std::string& stream);
 std::vector<Packet> video_packets(const std::string& path);
+std::vector<Packet> audio_packets(const std::string& path);
 
-// The longest time between two successive video frames, in seconds.
+// The longest time between two successive packets (video frames, AAC frames), in seconds.
 double largest_frame_gap(const std::vector<Packet>& packets);
 
 // nginx-rtmp finishes a recording when the publisher leaves; waits (bounded) until its size
