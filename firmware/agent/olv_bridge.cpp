@@ -2,6 +2,7 @@
 
 #include "agent/olv_protocol.hpp"
 #include "common/log.hpp"
+#include "common/off_loop.hpp"
 #include "common/untrusted_text.hpp"
 
 #include <cmath>
@@ -146,11 +147,43 @@ void OlvBridge::interrupt() {
   });
 }
 
+// Messages are handled in the order they came. A big one (an audio message is its whole WAV in
+// base64: megabytes for a long reply) is parsed and decoded off the main loop; what comes after
+// it waits its turn.
 void OlvBridge::received(std::string_view text) {
+  auto inbound = std::make_shared<Inbound>();
+  if (text.size() < kParseOnLoopBytes) {
+    inbound->message = parse_server_message(text, inbound->problem);
+    inbound->parsed = true;
+    inbound_.push_back(std::move(inbound));
+    handle_inbound();
+    return;
+  }
+  inbound->text = std::string(text);
+  inbound_.push_back(inbound);
+  run_off_loop(
+      [inbound] {  // off the loop: only the message itself
+        inbound->message = parse_server_message(inbound->text, inbound->problem);
+        inbound->text = std::string();
+      },
+      [alive = std::weak_ptr<int>(alive_), this, inbound] {
+        if (alive.expired()) return;
+        inbound->parsed = true;
+        handle_inbound();
+      });
+}
+
+void OlvBridge::handle_inbound() {
+  while (!inbound_.empty() && inbound_.front()->parsed) {
+    const auto inbound = std::move(inbound_.front());
+    inbound_.pop_front();
+    handle(inbound->message, inbound->problem);
+  }
+}
+
+void OlvBridge::handle(std::optional<ServerMessage>& message, const std::string& problem) {
   // The interrupted turn's last messages (its chain-end, a late sentence) end nothing new.
   if (grace_) return;
-  std::string problem;
-  const auto message = parse_server_message(text, problem);
   if (!message) {
     counters_.last_error = "a message that did not parse: " + problem;
     log::warning("agent: ", counters_.last_error);
@@ -158,7 +191,7 @@ void OlvBridge::received(std::string_view text) {
   }
   switch (message->kind) {
     case ServerKind::audio:
-      audio(message->wav, message->text, message->name);
+      audio(std::move(message->wav), message->text, message->name);
       break;
     case ServerKind::synth_complete:
       synth_complete();
@@ -184,7 +217,7 @@ void OlvBridge::received(std::string_view text) {
 // Each sentence is shown when it is heard: a voiced one when its first sample is mixed (the
 // voice of the sentences before it may still be playing), a silent one once the voice queued
 // before it has played, one whose voice was refused at once.
-void OlvBridge::audio(const std::optional<std::string>& wav, const std::string& text, const std::string& name) {
+void OlvBridge::audio(std::optional<std::string> wav, const std::string& text, const std::string& name) {
   if (state_ == TurnState::idle || state_ == TurnState::disconnected) return;  // a turn already ended
   if (state_ == TurnState::forwarded) state_ = TurnState::speaking;
   Sentence sentence{sanitize_line(name, 40), sanitize_line(text, 300)};
@@ -213,7 +246,7 @@ void OlvBridge::audio(const std::optional<std::string>& wav, const std::string& 
     log::warning("agent: ", counters_.last_error);
     if (turn == turn_) show(sentence);
   };
-  voice_.play_wav(*wav, std::move(callbacks));
+  voice_.play_wav(std::move(*wav), std::move(callbacks));
 }
 
 void OlvBridge::show(const Sentence& sentence) {

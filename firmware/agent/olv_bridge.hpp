@@ -10,6 +10,7 @@
 // ended by turn_timeout_s and counted. When the agent goes away the turn in flight is given up
 // (never sent twice) and the queue waits for the reconnect.
 #include "agent/agent_stats.hpp"
+#include "agent/olv_protocol.hpp"
 #include "audio/voice_player.hpp"
 #include "chat/chat_event.hpp"
 #include "live/clock.hpp"
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -64,9 +66,19 @@ class OlvBridge {
  private:
   void opened();
   void lost();
+  // A message from the server, parsed (on the loop or off it) and then handled in order.
+  struct Inbound {
+    std::string text;  // while it waits to be parsed off the loop
+    std::optional<ServerMessage> message;
+    std::string problem;
+    bool parsed = false;
+  };
+  static constexpr std::size_t kParseOnLoopBytes = 64 * std::size_t{1024};
   void received(std::string_view text);
+  void handle_inbound();
+  void handle(std::optional<ServerMessage>& message, const std::string& problem);
   void send_next();
-  void audio(const std::optional<std::string>& wav, const std::string& text, const std::string& name);
+  void audio(std::optional<std::string> wav, const std::string& text, const std::string& name);
   struct Sentence {
     std::string name;  // sanitised, as the text
     std::string text;
@@ -95,6 +107,8 @@ class OlvBridge {
   std::vector<std::unique_ptr<live::Alarm>> captions_;  // sentences shown when their voice starts
   std::unique_ptr<live::Alarm> grace_;                  // after an interrupt: the old turn's stragglers are ignored
   AgentStats counters_;
+  std::deque<std::shared_ptr<Inbound>> inbound_;           // in arrival order
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // off-loop parses answer only while it lives
 };
 
 }  // namespace agentcast::agent

@@ -2,6 +2,7 @@
 
 #include "app/cli.hpp"
 #include "common/fault_barrier.hpp"
+#include "common/glib_handles.hpp"
 #include "common/log.hpp"
 #include "common/redact.hpp"
 #include "common/untrusted_text.hpp"
@@ -107,30 +108,35 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
 
 StreamingApp::~StreamingApp() = default;
 
-// Every source publishes into the merger, the one writer of the chat panel.
 void StreamingApp::create_notifier(net::HttpClient& http) {
-  if (config_.notify.webhook.empty()) return;
+  std::unique_ptr<notify::Delivery> delivery;
+  if (!config_.notify.webhook.empty()) {
+    delivery = notify::webhook_delivery(config_.notify.webhook, http);
+  } else if (!config_.notify.command.empty()) {
+    delivery = notify::command_delivery(config_.notify.command, clock_);
+  } else {
+    return;
+  }
   notify::OwnerNotifier::Options options;
-  options.webhook = config_.notify.webhook;
   options.big_tip = config_.notify.big_tip;
   options.heartbeat_h = config_.notify.heartbeat_h;
   options.trouble_after_s = config_.notify.trouble_after_s;
   if (account_) {
     options.agent_name = account_->stored.agent_name;
-    const std::unique_ptr<char, decltype(&g_free)> name(g_uri_escape_string(options.agent_name.c_str(), nullptr, FALSE),
-                                                        &g_free);
+    const GCharPtr name(g_uri_escape_string(options.agent_name.c_str(), nullptr, FALSE));
     options.watch_url = "https://retake.tv/" + std::string(name ? name.get() : "");
   }
   const std::int64_t started_ms = clock_.now_ms();
-  notifier_ = std::make_unique<notify::OwnerNotifier>(std::move(options), machine_, clock_, http, [this, started_ms] {
-    nlohmann::json snapshot = {{"uptime_s", (clock_.now_ms() - started_ms) / 1000},
-                               {"restarts", status_.restarts},
-                               {"chat_shown", status_.chat_shown},
-                               {"fps_out", status_.fps_out}};
-    snapshot["viewers"] = status_.viewers ? nlohmann::json(*status_.viewers) : nlohmann::json(nullptr);
-    if (agent_) snapshot["agent_turns"] = agent_->stats().turns;
-    return snapshot;
-  });
+  notifier_ = std::make_unique<notify::OwnerNotifier>(
+      std::move(options), machine_, clock_, std::move(delivery), [this, started_ms] {
+        nlohmann::json snapshot = {{"uptime_s", (clock_.now_ms() - started_ms) / 1000},
+                                   {"restarts", status_.restarts},
+                                   {"chat_shown", status_.chat_shown},
+                                   {"fps_out", status_.fps_out}};
+        snapshot["viewers"] = status_.viewers ? nlohmann::json(*status_.viewers) : nlohmann::json(nullptr);
+        if (agent_) snapshot["agent_turns"] = agent_->stats().turns;
+        return snapshot;
+      });
 }
 
 void StreamingApp::create_agent() {
@@ -153,6 +159,7 @@ void StreamingApp::create_agent() {
 }
 
 // The retake kinds need the account (the config allows them only in retake mode).
+// Every source publishes into the merger, the one writer of the chat panel.
 void StreamingApp::create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http) {
   // What passed the word filter (and was not seen before) also goes to the agent.
   auto publish = [this](const chat::ChatEvent& event) {
@@ -348,6 +355,7 @@ void StreamingApp::publish_status() {
   status_.chat_sources.clear();
   for (const auto* source : chat_sources_) status_.chat_sources.push_back(source->stats());
   if (agent_) status_.agent = agent_->stats();
+  if (notifier_) status_.notify = notifier_->stats();
   status_.frames_skipped = pipeline.frames_skipped;
   status_.video_encoder = pipeline.video_encoder;
   status_.audio_source = pipeline.audio_source;

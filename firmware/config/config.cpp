@@ -415,12 +415,17 @@ void read_agent(Section section, Agent& out) {
 
 void read_notify(Section section, Notify& out) {
   section.read("webhook", out.webhook);
+  section.read("command", out.command);
   section.read("big_tip", out.big_tip);
   section.read("heartbeat_h", out.heartbeat_h);
   section.read("trouble_after_s", out.trouble_after_s);
   section.reject_unknown_keys();
   require(out.webhook.empty() || is_signer_url(out.webhook), section, "webhook",
           "expected an https:// URL (http:// only to this machine)");
+  require(out.command.empty() || (out.command.front().starts_with('/') && out.command.front().size() > 1), section,
+          "command", "expected the program's absolute path first, then its arguments");
+  require(out.webhook.empty() || out.command.empty(), section, "command",
+          "expected either a webhook or a command, not both");
   require(out.big_tip >= 0 && out.big_tip <= 1e9, section, "big_tip", "expected an amount from 0 (none)");
   require(out.heartbeat_h >= 0.001 && out.heartbeat_h <= 168, section, "heartbeat_h", "expected 0.001 to 168 hours");
   require(out.trouble_after_s >= 5 && out.trouble_after_s <= 86400, section, "trouble_after_s",

@@ -110,10 +110,11 @@ struct Agent {
 
 // What the owner is told, and where (notify/owner_notifier.hpp).
 struct Notify {
-  std::string webhook;           // https:// (http:// only to this machine); empty: nothing is sent
-  double big_tip = 0;            // a tip of at least this much is worth a message; 0: none
-  double heartbeat_h = 4;        // a heartbeat message this often
-  double trouble_after_s = 300;  // off air this long, not by choice: someone should look
+  std::string webhook;               // https:// (http:// only to this machine); empty: nothing is sent
+  std::vector<std::string> command;  // or a program (absolute path, then its arguments), JSON on stdin
+  double big_tip = 0;                // a tip of at least this much is worth a message; 0: none
+  double heartbeat_h = 4;            // a heartbeat message this often
+  double trouble_after_s = 300;      // off air this long, not by choice: someone should look
 };
 
 struct Config {

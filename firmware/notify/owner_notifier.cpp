@@ -1,7 +1,6 @@
 #include "notify/owner_notifier.hpp"
 
 #include "common/log.hpp"
-#include "common/urls.hpp"
 #include "status/box_status.hpp"
 
 #include <algorithm>
@@ -17,22 +16,19 @@ constexpr int kTries = 3;
 constexpr std::array<std::int64_t, kTries> kRetryDelayMs{0, 2'000, 10'000};
 constexpr std::int64_t kTroubleCheckMs = 5'000;
 
-std::string host_of(const std::string& url) {
-  const auto parts = parse_url(url);
-  return parts ? parts->host : std::string("(an unusable URL)");
-}
-
 }  // namespace
 
-OwnerNotifier::OwnerNotifier(Options options, live::GoLive& machine, live::Clock& clock, net::HttpClient& http,
-                             Snapshot snapshot)
-    : options_(std::move(options)), machine_(machine), clock_(clock), http_(http), snapshot_(std::move(snapshot)) {
+OwnerNotifier::OwnerNotifier(Options options, live::GoLive& machine, live::Clock& clock,
+                             std::unique_ptr<Delivery> delivery, Snapshot snapshot)
+    : options_(std::move(options)),
+      machine_(machine),
+      clock_(clock),
+      delivery_(std::move(delivery)),
+      snapshot_(std::move(snapshot)) {
   machine_.subscribe([this](const live::LiveState& now, const live::LiveState& before) { on_change(now, before); });
 }
 
-OwnerNotifier::~OwnerNotifier() {
-  for (const auto id : in_flight_) http_.cancel(id);
-}
+OwnerNotifier::~OwnerNotifier() = default;
 
 void OwnerNotifier::start() {
   // Off air from the start counts: a box that never gets on air needs a person too.
@@ -102,26 +98,16 @@ void OwnerNotifier::send(const std::string& event, json fields) {
 }
 
 void OwnerNotifier::attempt(const std::shared_ptr<std::string>& body, const std::string& event, int tries_left) {
-  net::HttpRequest request;
-  request.method = "POST";
-  request.url = options_.webhook;
-  request.headers = {{"Content-Type", "application/json"}};
-  request.body = *body;
-  request.total_timeout_ms = 10'000;
-  auto id = std::make_shared<net::HttpClient::RequestId>(0);
-  *id = http_.start(std::move(request), [this, body, event, tries_left, id](const net::HttpResponse& response) {
-    std::erase(in_flight_, *id);
-    if (response.ok()) {
+  delivery_->deliver(*body, [this, body, event, tries_left](const std::string& failure) {
+    if (failure.empty()) {
       ++stats_.sent;
-      log::info("notify: ", event, " delivered to ", host_of(options_.webhook));
+      log::info("notify: ", event, " delivered to ", delivery_->where());
       return;
     }
-    const std::string why =
-        response.error.empty() ? "HTTP " + std::to_string(response.status) : "no answer (" + response.error + ")";
     if (tries_left > 1) {
       const std::int64_t delay_ms =
           kRetryDelayMs.at(static_cast<std::size_t>(kTries) - static_cast<std::size_t>(tries_left) + 1);
-      log::info("notify: ", event, " to ", host_of(options_.webhook), ": ", why, "; trying again in ", delay_ms / 1000,
+      log::info("notify: ", event, " to ", delivery_->where(), ": ", failure, "; trying again in ", delay_ms / 1000,
                 " s");
       const std::uint64_t retry = next_retry_++;
       retries_[retry] = clock_.after(delay_ms, [this, body, event, tries_left, retry] {
@@ -131,11 +117,9 @@ void OwnerNotifier::attempt(const std::shared_ptr<std::string>& body, const std:
       return;
     }
     ++stats_.failed;
-    stats_.last_error = event + " not delivered: " + why;
-    log::warning("notify: ", event, " to ", host_of(options_.webhook), " not delivered after ", kTries,
-                 " tries: ", why);
+    stats_.last_error = event + " not delivered: " + failure;
+    log::warning("notify: ", event, " to ", delivery_->where(), " not delivered after ", kTries, " tries: ", failure);
   });
-  in_flight_.push_back(*id);
 }
 
 }  // namespace agentcast::notify

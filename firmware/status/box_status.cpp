@@ -173,6 +173,28 @@ std::optional<agent::AgentStats> agent_from_json(const json& document) {
   return agent;
 }
 
+json notify_json(const std::optional<notify::NotifyStats>& notify) {
+  if (!notify) return nullptr;
+  return {{"sent", notify->sent}, {"failed", notify->failed}, {"last_error", notify->last_error}};
+}
+
+std::optional<notify::NotifyStats> notify_from_json(const json& document) {
+  const auto found = document.find("notify");
+  if (found == document.end() || found->is_null()) return std::nullopt;
+  if (!found->is_object()) throw StatusFormatError("notify: wrong type");
+  const Reader read(*found);
+  notify::NotifyStats notify;
+  notify.sent = read.get<std::uint64_t>("sent");
+  notify.failed = read.get<std::uint64_t>("failed");
+  notify.last_error = read.get<std::string>("last_error");
+  return notify;
+}
+
+void describe_notify(std::ostream& out, const notify::NotifyStats& notify) {
+  out << "notify:     " << notify.sent << " delivered, " << notify.failed << " given up\n";
+  if (!notify.last_error.empty()) out << "    last error: " << notify.last_error << "\n";
+}
+
 void describe_agent(std::ostream& out, const agent::AgentStats& agent) {
   out << "agent:      " << agent.state << ", " << agent.turns << " turns, " << agent.queued << " queued, "
       << agent.dropped << " dropped, " << static_cast<double>(agent.audio_ms_played) / 1000 << " s of voice played";
@@ -232,6 +254,7 @@ std::string to_json_text(const BoxStatus& status) {
       {"chat_poll_errors", status.chat_poll_errors},
       {"chat", {{"sources", sources_json(status.chat_sources)}}},
       {"agent", agent_json(status.agent)},
+      {"notify", notify_json(status.notify)},
       {"last_api_error", status.last_api_error},
       {"last_api_error_unix_ms", optional_json(status.last_api_error_unix_ms)},
       {"platform_live", optional_json(status.platform_live)},
@@ -283,6 +306,7 @@ BoxStatus from_json_text(std::string_view text) {
   status.chat_poll_errors = read.get<std::uint64_t>("chat_poll_errors");
   status.chat_sources = sources_from_json(document);
   status.agent = agent_from_json(document);
+  status.notify = notify_from_json(document);
   status.last_api_error = read.get<std::string>("last_api_error");
   status.last_api_error_unix_ms = read.optional<std::int64_t>("last_api_error_unix_ms");
   status.platform_live = read.optional<bool>("platform_live");
@@ -334,6 +358,7 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
     for (const auto& source : status.chat_sources) describe_source(out, source, now_unix_ms);
   }
   if (status.agent) describe_agent(out, *status.agent);
+  if (status.notify) describe_notify(out, *status.notify);
   if (status.platform_kind == "retake") {
     out << "api error:  ";
     if (status.last_api_error_unix_ms) {

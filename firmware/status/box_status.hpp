@@ -5,6 +5,7 @@
 #include "agent/agent_stats.hpp"
 #include "chat/source_stats.hpp"
 #include "live/phase.hpp"
+#include "notify/notify_stats.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -54,6 +55,7 @@ struct BoxStatus {
   std::uint64_t chat_poll_errors = 0;
   std::vector<chat::SourceStats> chat_sources;  // one per configured chat source, in config order
   std::optional<agent::AgentStats> agent;       // agent.kind "olv"
+  std::optional<notify::NotifyStats> notify;    // notify.webhook or notify.command set
 
   std::string last_api_error;
   std::optional<std::int64_t> last_api_error_unix_ms;

@@ -355,6 +355,19 @@ TEST(Config, NotificationsGoToAnHttpsWebhookOrOneOnThisMachine) {
                error_of(R"({"notify": {"webhook": "https://hooks.example/x", "heartbeat_h": 0}})").c_str());
 }
 
+TEST(Config, NotificationsCanGoToAProgramOfTheOwnersInstead) {
+  const auto config = parse(R"({"notify": {"command": ["/usr/local/bin/tell-owner", "--chat", "42"]}})", "test.json");
+  CHECK(config.notify.webhook.empty());
+  LONGS_EQUAL(3, config.notify.command.size());
+  STRCMP_EQUAL("/usr/local/bin/tell-owner", config.notify.command[0].c_str());
+  STRCMP_EQUAL("test.json: notify.command: expected the program's absolute path first, then its arguments",
+               error_of(R"({"notify": {"command": ["tell-owner"]}})").c_str());
+  STRCMP_EQUAL("test.json: notify.command: expected a list of strings",
+               error_of(R"({"notify": {"command": "/usr/local/bin/tell-owner --chat 42"}})").c_str());
+  STRCMP_EQUAL("test.json: notify.command: expected either a webhook or a command, not both",
+               error_of(R"({"notify": {"webhook": "https://hooks.example/x", "command": ["/bin/true"]}})").c_str());
+}
+
 TEST(Config, BadChatSourcesNameTheEntryAtFault) {
   STRCMP_EQUAL("test.json: chat.sources: expected a list of objects",
                error_of(R"({"chat": {"sources": {"kind": "retake-rest"}}})").c_str());

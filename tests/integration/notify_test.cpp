@@ -1,13 +1,16 @@
 // The owner's notifications against a loopback webhook receiver, with the real pipeline: going
 // live (with the watch URL) even through failing deliveries (bounded retries), heartbeats at a
 // short test interval, a big tip and not a small one, credentials rejected. The webhook URL
-// carries a secret that never reaches the log.
+// carries a secret that never reaches the log. The same messages through a program of the
+// owner's (notify.command): on its standard input, retried while it fails, counted in status.
 #include "support/control_client.hpp"
 #include "support/retake_box.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 #include <chrono>
+#include <map>
+#include <sstream>
 #include <thread>
 
 using namespace agentcast::testing;
@@ -90,4 +93,52 @@ TEST(OwnerNotifications, ABigTipAndRejectedCredentialsReachTheOwner) {
   int tips = 0;
   for (const auto& message : received()) tips += message["event"] == "tip" ? 1 : 0;
   LONGS_EQUAL(1, tips);  // the tip of 1 was below notify.big_tip
+}
+
+// The owner's program (here a shell script, as an owner might write) fails twice, then writes
+// each message it is given to a file, one per line. Its arguments carry a secret.
+TEST(OwnerNotifications, AProgramOfTheOwnersGetsEachMessageOnItsStandardInput) {
+  const std::string script = R"(n=$(cat "$1.tries" 2>/dev/null || echo 0); echo $((n + 1)) > "$1.tries"; )"
+                             R"([ "$n" -lt 2 ] && exit 3; cat >> "$1"; echo >> "$1")";
+  const nlohmann::json command = {"/bin/sh", "-c", script, "sh", dir.file("messages.jsonl"), "s3cr3t-arg"};
+  write_config(R"({"interval_s": 600})", "",
+               R"(, "notify": {"command": )" + command.dump() + R"(, "heartbeat_h": 0.003})");  // 10.8 s
+  auto box = start_box();
+  wait_until_live(30s);
+  const auto delivered =
+      wait_until([](const nlohmann::json& s) { return s["notify"].is_object() && s["notify"]["sent"] >= 2; }, 40s);
+  CHECK_TEXT(delivered.held, (delivered.describe() + dir.read("agentcast.log")).c_str());
+  LONGS_EQUAL(0, (*delivered.last)["notify"]["failed"].get<int>());
+  stop_box_gracefully(*box);
+
+  // `live` failed twice and came on its third try; heartbeats went meanwhile.
+  std::map<std::string, nlohmann::json> by_event;
+  std::istringstream lines(dir.read("messages.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto message = nlohmann::json::parse(line);
+    by_event[message["event"].get<std::string>()] = message;
+  }
+  CHECK_TEXT(by_event.contains("live") && by_event.contains("heartbeat"),
+             (dir.read("messages.jsonl") + dir.read("agentcast.log")).c_str());
+  STRCMP_EQUAL("https://retake.tv/It", by_event["live"]["url"].get<std::string>().c_str());
+  STRCMP_EQUAL("It", by_event["heartbeat"]["agent_name"].get<std::string>().c_str());
+  const std::string log = dir.read("agentcast.log");
+  CHECK_TEXT(log.find("exit status 3; trying again") != std::string::npos, log.c_str());
+  CHECK_TEXT(log.find("s3cr3t-arg") == std::string::npos, "the program's secret argument reached the log");
+  CHECK_TEXT(delivered.last->dump().find("s3cr3t-arg") == std::string::npos, "the secret reached the status");
+}
+
+// A program that cannot start, or fails every time: given up after the bounded tries, counted,
+// and the box streams on.
+TEST(OwnerNotifications, AProgramThatAlwaysFailsIsGivenUpAndCounted) {
+  write_config(R"({"interval_s": 600})", "", R"(, "notify": {"command": [")" + dir.file("no-such-program") + R"("]})");
+  auto box = start_box();
+  wait_until_live(30s);
+  const auto given_up =
+      wait_until([](const nlohmann::json& s) { return s["notify"].is_object() && s["notify"]["failed"] >= 1; }, 40s);
+  CHECK_TEXT(given_up.held, (given_up.describe() + dir.read("agentcast.log")).c_str());
+  const std::string last_error = (*given_up.last)["notify"]["last_error"].get<std::string>();
+  CHECK_TEXT(last_error.starts_with("live not delivered: could not start no-such-program"), last_error.c_str());
+  CHECK((*given_up.last)["state"] == "live");
+  stop_box_gracefully(*box);
 }

@@ -52,6 +52,8 @@ BoxStatus busy_box() {
   agent.reconnects = 4;
   agent.last_error = "an audio message was not played: 8-bit samples: only 16-bit PCM is played";
   status.agent = agent;
+  status.notify =
+      agentcast::notify::NotifyStats{.sent = 12, .failed = 1, .last_error = "heartbeat not delivered: exit status 3"};
   status.api_error("chat: /agent/stream/comments: HTTP 503", 1'700'000'008'000);
   status.platform_live = true;
   status.viewers = 17;
@@ -99,6 +101,22 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
   STRCMP_EQUAL(written.log_file_problem.c_str(), read.log_file_problem.c_str());
   CHECK(read.chat_sources == written.chat_sources);
   CHECK(read.agent == written.agent);
+  CHECK(read.notify == written.notify);
+}
+
+TEST(BoxStatus, OwnerNotificationsHaveALineWithWhatWasDeliveredAndTheLastError) {
+  const std::string report = describe(busy_box(), 1'700'000'010'000);
+  CHECK_TEXT(
+      report.find("notify:     12 delivered, 1 given up\n    last error: heartbeat not delivered: exit status 3") !=
+          std::string::npos,
+      report.c_str());
+  BoxStatus without = busy_box();
+  without.notify.reset();
+  CHECK(from_json_text(to_json_text(without)).notify == std::nullopt);
+  CHECK(describe(without, 1'700'000'010'000).find("notify:") == std::string::npos);
+  auto document = nlohmann::json::parse(to_json_text(busy_box()));
+  document["notify"] = 3;
+  STRCMP_EQUAL("notify: wrong type", field_error(document.dump()).c_str());
 }
 
 TEST(BoxStatus, TheAgentHasALineWithItsTurnsVoiceAndLastError) {
