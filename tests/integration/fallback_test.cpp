@@ -40,6 +40,11 @@ TEST_GROUP(Fallbacks) {
   StatusWait wait_until(const std::function<bool(const nlohmann::json&)>& holds, std::chrono::milliseconds timeout) {
     return wait_for_box_status(dir.file("status.json"), holds, timeout);
   }
+  // A pipeline fragment next to the config, taken instead of the built-in one.
+  void override_fragment(const std::string& relative_path, const std::string& text) {
+    std::filesystem::create_directories((dir.path() / relative_path).parent_path());
+    dir.write(relative_path, text);
+  }
   static bool has_fallback(const nlohmann::json& status, const std::string& text) {
     for (const auto& fallback : status["fallbacks"]) {
       if (fallback.get<std::string>().find(text) != std::string::npos) return true;
@@ -72,11 +77,11 @@ TEST(Fallbacks, AMissingAlsaDeviceFallsBackToSilenceAndGoesLive) {
 // hardware encoder that loses its device would), through a pipeline fragment next to the config.
 TEST(Fallbacks, AnEncoderThatFailsWhileStreamingIsReplacedByTheNextOne) {
   write_config(R"({"source": "silence"})");
-  std::filesystem::create_directories(dir.path() / "pipelines" / "video");
-  dir.write("pipelines/video/x264enc.txt",
-            "x264enc bitrate=${bitrate_kbps} key-int-max=${keyframe_frames} speed-preset=ultrafast tune=zerolatency\n"
-            "  ! video/x-h264,profile=main,stream-format=avc,alignment=au\n"
-            "  ! identity name=video_encoder error-after=60\n");
+  override_fragment(
+      "pipelines/video/x264enc.txt",
+      "x264enc bitrate=${bitrate_kbps} key-int-max=${keyframe_frames} speed-preset=ultrafast tune=zerolatency\n"
+      "  ! video/x-h264,profile=main,stream-format=avc,alignment=au\n"
+      "  ! identity name=video_encoder error-after=60\n");
   auto box = start_box(dir);
   const auto replaced = wait_until(
       [](const nlohmann::json& s) { return s["state"] == "live" && s["video_encoder"] == "openh264enc"; }, 40s);
@@ -96,11 +101,10 @@ TEST(Fallbacks, AnEncoderThatFailsWhileStreamingIsReplacedByTheNextOne) {
 // the stream: no AAC frame ever, and a box that could never go live.)
 TEST(Fallbacks, AnAudioSourceSlowToStartIsWaitedForNotRebuilt) {
   write_config(R"({"source": "silence"})");
-  std::filesystem::create_directories(dir.path() / "pipelines" / "audio");
-  dir.write("pipelines/audio/silence.txt",
-            "audiotestsrc name=audio_source wave=silence is-live=true samplesperbuffer=1024\n"
-            "  ! queue min-threshold-buffers=15 max-size-buffers=0 max-size-bytes=0 max-size-time=0\n"
-            "  ! audio/x-raw,rate=${audio_rate},channels=${audio_channels}\n");
+  override_fragment("pipelines/audio/silence.txt",
+                    "audiotestsrc name=audio_source wave=silence is-live=true samplesperbuffer=1024\n"
+                    "  ! queue min-threshold-buffers=15 max-size-buffers=0 max-size-bytes=0 max-size-time=0\n"
+                    "  ! audio/x-raw,rate=${audio_rate},channels=${audio_channels}\n");
   auto box = start_box(dir);
   const auto live = wait_until([](const nlohmann::json& s) { return s["state"] == "live"; }, 30s);
   CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());
