@@ -127,20 +127,26 @@ void OlvBridge::send_next() {
     ++counters_.timeouts;
     log::warning("agent: no conversation-chain-end within ", std::lround(options_.turn_timeout_s),
                  " s; the turn is ended here");
-    // A server still blocked on the acknowledgement would never release the next chat.
-    if (!completion_sent_) link_.send_text(playback_complete());
-    end_turn();
-    send_next();
+    // The voice already queued plays out; the server and its proxy are told to let go.
+    abandon_turn();
   });
 }
 
 void OlvBridge::interrupt() {
   if (state_ == TurnState::idle || state_ == TurnState::disconnected) return;
   ++counters_.interrupts;
-  link_.send_text(interrupt_signal(said_));
   log::info("agent: the turn was interrupted");
-  end_turn();  // first: what the cut tells (its voice "played") belongs to a finished turn
-  voice_.cut();
+  abandon_turn();
+  voice_.cut();  // after: what the cut tells (its voice "played") belongs to a finished turn
+}
+
+// Only interrupt-signal frees the proxy from a turn that is not over: it cancels the server's
+// turn wherever it is stuck (a language model that never answers, a wait for the acknowledgement)
+// and clears the proxy's conversation_active; frontend-playback-complete would help only in the
+// latter case. The old turn's stragglers are ignored for a grace second, then the next chat goes.
+void OlvBridge::abandon_turn() {
+  link_.send_text(interrupt_signal(said_));
+  end_turn();
   grace_ = clock_.after(kInterruptGraceMs, [this] {
     grace_.reset();
     send_next();

@@ -7,8 +7,9 @@
 //   order) → backend-synth-complete → once the voice has left the mixer:
 //   frontend-playback-complete → conversation-chain-end → idle, and the next queued chat goes.
 // The queue is bounded (the oldest dropped and counted); a turn whose chain-end never comes is
-// ended by turn_timeout_s and counted. When the agent goes away the turn in flight is given up
-// (never sent twice) and the queue waits for the reconnect.
+// ended by turn_timeout_s (with interrupt-signal, as an interrupt) and counted. When the agent
+// goes away the turn in flight is given up (never sent twice) and the queue waits for the
+// reconnect.
 #include "agent/agent_stats.hpp"
 #include "agent/olv_protocol.hpp"
 #include "audio/voice_player.hpp"
@@ -86,6 +87,7 @@ class OlvBridge {
   void show(const Sentence& sentence);
   void synth_complete();
   void end_turn();
+  void abandon_turn();
   void publish_view();
 
   Options options_;

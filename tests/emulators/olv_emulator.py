@@ -12,7 +12,9 @@ heartbeat-ack. Text frames only: a binary frame closes the socket (1003).
 
 Test control (loopback only):
   POST /_control/script {"sentences": [{"text", "rate", "ms", "hz"} | {"text", "audio": null} |
-                         {"text", "raw_base64": "..."}], "gap_ms": 200}  what each turn says
+                         {"text", "raw_base64": "..."}], "gap_ms": 200, "stall": false}  what each turn
+                        says; stall: the turn hangs after "Thinking..." (a language model that never
+                        answers) until an interrupt-signal or the last client leaving ends it
   POST /_control/kill   drops every socket without a closing handshake
   POST /_control/state  inputs [{text, at}], interrupts [{text, at}], turns [{started, audio_sent: [{at, ms, voiced}],
                         synth_at, playback_complete_at, ended, abandoned}], connections, sessions
@@ -88,6 +90,10 @@ def turn_runner(state):
             script = json.loads(json.dumps(state.script))
         state.broadcast({"type": "control", "text": "conversation-chain-start"})
         state.broadcast({"type": "full-text", "text": "Thinking..."})
+        if script.get("stall"):
+            with state.lock:
+                while not state.abandoned:
+                    state.lock.wait()
         for sentence in script["sentences"]:
             time.sleep(script.get("gap_ms", 200) / 1000)
             if state.abandoned:

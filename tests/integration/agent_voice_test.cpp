@@ -127,8 +127,10 @@ TEST_GROUP_BASE(AgentVoice, RetakeBoxTest) {
     }
     return segments;
   }
-  void configure() {
-    write_config(R"({"interval_s": 600})", "", R"(, "agent": {"kind": "olv", "url": ")" + olv->url() + R"("})");
+  // `agent_extra`: more keys of the agent section, each with its leading comma.
+  void configure(const std::string& agent_extra = "") {
+    write_config(R"({"interval_s": 600})", "",
+                 R"(, "agent": {"kind": "olv", "url": ")" + olv->url() + "\"" + agent_extra + "}");
   }
 };
 
@@ -153,6 +155,8 @@ TEST(AgentVoice, RepliesAreSpokenInTheStreamOneTurnAtATimeAndAcknowledgedAfterTh
   CHECK_TEXT(agent["audio_ms_played"] >= 2700 && agent["refused_audio"] == 0 && agent["timeouts"] == 0,
              done.describe().c_str());
   CHECK_TEXT(!agent["last_turn_latency_ms"].is_null(), done.describe().c_str());
+  // Spoken without a single restart: neither the connection nor the pipeline.
+  CHECK_TEXT((*done.last)["restarts"] == 0 && (*done.last)["pipeline_rebuilds"] == 0, done.describe().c_str());
   // Two more seconds of stream, so the recording holds the end of the second reply and after.
   const auto shown_at = (*done.last)["updated_unix_ms"].get<std::int64_t>();
   CHECK(wait_until([&](const nlohmann::json& s) { return s["updated_unix_ms"] >= shown_at + 2000; }, 10s).held);
@@ -343,4 +347,36 @@ TEST(AgentVoice, AnInterruptCutsTheVoiceAtOnceAndTheNextChatFollows) {
   LONGS_EQUAL_TEXT(2, segments.size(), described.c_str());
   CHECK_TEXT(segments[0].end_s - segments[0].start_s < 2.5, described.c_str());
   CHECK_TEXT(std::abs(segments[1].end_s - segments[1].start_s - 3.0) <= 0.1, described.c_str());
+}
+
+// A language model that never answers: the turn hangs after "Thinking..." and no
+// conversation-chain-end comes. After agent.turn_timeout_s the box ends it with interrupt-signal
+// (the one message that frees the proxy's queue: an acknowledgement would leave the next chat
+// queued behind the hung turn for ever), counts it, and the next chat is answered.
+TEST(AgentVoice, ATurnThatNeverEndsIsEndedByTheTimeoutAndTheNextChatIsAnswered) {
+  const nlohmann::json sentences = {{{"text", "Back again."}, {"rate", 24000}, {"ms", 500}, {"hz", 440}}};
+  olv->control("script", {{"sentences", sentences}, {"stall", true}});
+  configure(R"(, "turn_timeout_s": 5)");
+  auto box = start_box();
+  wait_until_live(30s);
+  emulator->control("comments", {{"count", 1}, {"text", "are you there"}});
+  const auto timed_out = wait_until(
+      [](const nlohmann::json& s) { return agent_of(s) != nullptr && (*agent_of(s))["timeouts"] >= 1; }, 30s);
+  CHECK_TEXT(timed_out.held, (timed_out.describe() + dir.read("olv-emulator.log")).c_str());
+  LONGS_EQUAL(0, (*agent_of(*timed_out.last))["turns"].get<int>());
+
+  olv->control("script", {{"sentences", sentences}, {"stall", false}});  // the model answers again
+  emulator->control("comments", {{"count", 1}, {"text", "hello again"}});
+  const auto answered =
+      wait_until([](const nlohmann::json& s) { return agent_of(s) != nullptr && (*agent_of(s))["turns"] >= 1; }, 30s);
+  CHECK_TEXT(answered.held, (answered.describe() + dir.read("olv-emulator.log")).c_str());
+  CHECK_TEXT((*agent_of(*answered.last))["timeouts"] == 1, answered.describe().c_str());
+  stop_box_gracefully(*box);
+
+  const auto state = olv->control("state");
+  LONGS_EQUAL(2, state["inputs"].size());
+  LONGS_EQUAL(1, state["interrupts"].size());  // the timeout's
+  LONGS_EQUAL(2, state["turns"].size());
+  CHECK_TEXT(state["turns"][0]["abandoned"] == true, state.dump().c_str());
+  CHECK_TEXT(!state["turns"][1]["playback_complete_at"].is_null(), state.dump().c_str());
 }
