@@ -1,7 +1,8 @@
 #include "notify/owner_notifier.hpp"
 
 #include "common/log.hpp"
-#include "status/box_status.hpp"
+
+#include <glib.h>
 
 #include <algorithm>
 #include <array>
@@ -91,7 +92,7 @@ void OwnerNotifier::offer(const chat::ChatEvent& event) {
 void OwnerNotifier::send(const std::string& event, json fields) {
   fields["event"] = event;
   fields["agent_name"] = options_.agent_name;
-  fields["at_unix_ms"] = status::unix_now_ms();
+  fields["at_unix_ms"] = g_get_real_time() / 1000;
   // Untrusted text (a tipper's name) that is not valid UTF-8 is replaced, never thrown over.
   auto body = std::make_shared<std::string>(fields.dump(-1, ' ', false, json::error_handler_t::replace));
   attempt(body, event, kTries);

@@ -127,9 +127,9 @@ TEST_GROUP_BASE(AgentVoice, RetakeBoxTest) {
     }
     return segments;
   }
-  // `agent_extra`: more keys of the agent section, each with its leading comma.
-  void configure(const std::string& agent_extra = "") {
-    write_config(R"({"interval_s": 600})", "",
+  // `agent_extra`, `chat_extra`: more keys of those sections, each with its leading comma.
+  void configure(const std::string& agent_extra = "", const std::string& chat_extra = "") {
+    write_config(R"({"interval_s": 600})", chat_extra,
                  R"(, "agent": {"kind": "olv", "url": ")" + olv->url() + "\"" + agent_extra + "}");
   }
 };
@@ -140,13 +140,15 @@ TEST(AgentVoice, RepliesAreSpokenInTheStreamOneTurnAtATimeAndAcknowledgedAfterTh
                             {{"text", "(a sentence without voice)"}, {"audio", nullptr}},
                             {{"text", "Nice to see you."}, {"rate", 16000}, {"ms", 600}, {"hz", 330}}}},
                           {"gap_ms", 300}});
-  configure();
+  configure("", R"(, "blocked_words": ["cheap"])");
   auto box = start_box();
   wait_until_live(30s);
   const auto ready = wait_until(
       [](const nlohmann::json& s) { return agent_of(s) != nullptr && (*agent_of(s))["state"] == "idle"; }, 20s);
   CHECK_TEXT(ready.held, (ready.describe() + dir.read("agentcast.log")).c_str());
 
+  // The word filter comes before the agent: this one never reaches it (two inputs, below).
+  emulator->control("comments", {{"count", 1}, {"text", "buy Cheap followers"}});
   emulator->control("comments", {{"count", 2}, {"text", "hi agent"}});
   const auto done =
       wait_until([](const nlohmann::json& s) { return agent_of(s) != nullptr && (*agent_of(s))["turns"] >= 2; }, 40s);
