@@ -157,6 +157,7 @@ TEST(AgentVoice, RepliesAreSpokenInTheStreamOneTurnAtATimeAndAcknowledgedAfterTh
   CHECK_TEXT(agent["audio_ms_played"] >= 2700 && agent["refused_audio"] == 0 && agent["timeouts"] == 0,
              done.describe().c_str());
   CHECK_TEXT(!agent["last_turn_latency_ms"].is_null(), done.describe().c_str());
+  CHECK_TEXT((*done.last)["chat_blocked"] == 1, done.describe().c_str());  // it did come, and was held back
   // Spoken without a single restart: neither the connection nor the pipeline.
   CHECK_TEXT((*done.last)["restarts"] == 0 && (*done.last)["pipeline_rebuilds"] == 0, done.describe().c_str());
   // Two more seconds of stream, so the recording holds the end of the second reply and after.
