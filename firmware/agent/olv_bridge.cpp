@@ -227,7 +227,6 @@ void OlvBridge::audio(std::optional<std::string> wav, const std::string& text, c
   if (state_ == TurnState::idle || state_ == TurnState::disconnected) return;  // a turn already ended
   if (state_ == TurnState::forwarded) state_ = TurnState::speaking;
   Sentence sentence{sanitize_line(name, 40), sanitize_line(text, 300)};
-  if (!sentence.text.empty()) said_ += (said_.empty() ? "" : " ") + sentence.text;
   const std::uint64_t turn = turn_;
   if (!wav) {
     voice_.when_played([this, turn, sentence] {
@@ -256,6 +255,7 @@ void OlvBridge::audio(std::optional<std::string> wav, const std::string& text, c
 }
 
 void OlvBridge::show(const Sentence& sentence) {
+  if (!sentence.text.empty()) said_ += (said_.empty() ? "" : " ") + sentence.text;
   view_.thinking = false;
   if (!sentence.name.empty()) view_.name = sentence.name;
   view_.current = sentence.text;

@@ -103,7 +103,7 @@ class OlvBridge {
   bool synth_seen_ = false;
   std::int64_t forwarded_at_ms_ = 0;
   bool first_voice_timed_ = false;
-  std::string said_;  // the current turn's sentences so far
+  std::string said_;  // the current turn's sentences heard so far (interrupt-signal tells them)
   AgentView view_;
   std::unique_ptr<live::Alarm> turn_deadline_;
   std::vector<std::unique_ptr<live::Alarm>> captions_;  // sentences shown when their voice starts

@@ -316,7 +316,11 @@ TEST(AgentVoice, RepliesGoToTheAgentsOwnChatAtMostOncePerTurnAndNeverBackToTheAg
 }
 
 TEST(AgentVoice, AnInterruptCutsTheVoiceAtOnceAndTheNextChatFollows) {
-  olv->control("script", {{"sentences", {{{"text", "A long answer."}, {"rate", 24000}, {"ms", 3000}, {"hz", 440}}}},
+  // The second sentence arrives while the first is heard and is shown only after it: an
+  // interrupt during the first tells the server that only the first was heard.
+  olv->control("script", {{"sentences",
+                           {{{"text", "A long answer."}, {"rate", 24000}, {"ms", 3000}, {"hz", 440}},
+                            {{"text", "Never heard."}, {"audio", nullptr}}}},
                           {"gap_ms", 50}});
   configure();
   auto box = start_box();
@@ -342,7 +346,7 @@ TEST(AgentVoice, AnInterruptCutsTheVoiceAtOnceAndTheNextChatFollows) {
 
   const auto state = olv->control("state");
   LONGS_EQUAL(1, state["interrupts"].size());
-  STRCMP_EQUAL("A long answer.", state["interrupts"][0]["text"].get<std::string>().c_str());  // what was said
+  STRCMP_EQUAL("A long answer.", state["interrupts"][0]["text"].get<std::string>().c_str());  // what was heard
   LONGS_EQUAL(2, state["inputs"].size());
   // The cut reply is shorter than its 3 s; the next one is whole.
   std::string described;
