@@ -68,6 +68,7 @@ int probe_command(const Command& command) {
     std::cout << "config:   " << prepared.loaded.origin << "\n";
     std::cout << "board:    " << plan.board_name << " (" << plan.board_reason << ")\n";
     if (!plan.board_notes.empty()) std::cout << "          " << plan.board_notes << "\n";
+    std::cout << "gpio:     " << board::describe_gpio(plan.board_gpio) << "\n";
     std::cout << "encoder:  " << plan.video_encoder.element << " (" << plan.video_encoder.reason << ")\n";
     for (const auto& candidate : plan.video_encoder.considered) {
       std::cout << "          " << candidate.element << ": " << candidate.verdict << "\n";

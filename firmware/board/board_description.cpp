@@ -63,7 +63,66 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+std::optional<GpioLine> gpio_line(const json& gpio, const char* key, std::string_view origin) {
+  if (!gpio.contains(key)) return std::nullopt;
+  const json& value = gpio.at(key);
+  const std::string where = std::string(origin) + ": gpio." + key;
+  if (!value.is_object()) throw BoardError(where + ": expected an object");
+  for (const auto& item : value.items()) {
+    if (item.key() != "chip" && item.key() != "line" && item.key() != "active_low") {
+      throw BoardError(where + "." + item.key() + ": unknown key");
+    }
+  }
+  GpioLine line;
+  if (!value.contains("chip") || !value.at("chip").is_string() || value.at("chip").get<std::string>().empty()) {
+    throw BoardError(where + ".chip: expected the chip's label, name or path");
+  }
+  line.chip = value.at("chip").get<std::string>();
+  if (!value.contains("line") || !value.at("line").is_number_unsigned() ||
+      value.at("line").get<std::uint64_t>() > 1023) {
+    throw BoardError(where + ".line: expected the line's offset on its chip, 0 to 1023");
+  }
+  line.offset = value.at("line").get<unsigned>();
+  if (value.contains("active_low")) {
+    if (!value.at("active_low").is_boolean()) throw BoardError(where + ".active_low: expected true or false");
+    line.active_low = value.at("active_low").get<bool>();
+  }
+  return line;
+}
+
+BoardGpio gpio_lines(const json& document, std::string_view origin) {
+  BoardGpio gpio;
+  if (!document.contains("gpio")) return gpio;
+  const json& value = document.at("gpio");
+  if (!value.is_object()) throw BoardError(std::string(origin) + ": gpio: expected an object");
+  for (const auto& item : value.items()) {
+    const std::string& key = item.key();
+    if (key != "status_led" && key != "live_led" && key != "action_button" && key != "aux_button") {
+      throw BoardError(std::string(origin) + ": gpio." + key + ": unknown key");
+    }
+  }
+  gpio.status_led = gpio_line(value, "status_led", origin);
+  gpio.live_led = gpio_line(value, "live_led", origin);
+  gpio.action_button = gpio_line(value, "action_button", origin);
+  gpio.aux_button = gpio_line(value, "aux_button", origin);
+  return gpio;
+}
+
 }  // namespace
+
+std::string describe_gpio(const BoardGpio& gpio) {
+  std::string out;
+  const auto add = [&out](const char* what, const std::optional<GpioLine>& line) {
+    if (!line) return;
+    out += (out.empty() ? "" : ", ") + std::string(what) + " " + line->chip + " line " + std::to_string(line->offset) +
+           (line->active_low ? " (active low)" : "");
+  };
+  add("status LED", gpio.status_led);
+  add("live LED", gpio.live_led);
+  add("action button", gpio.action_button);
+  add("aux button", gpio.aux_button);
+  return out.empty() ? std::string("none") : out;
+}
 
 BoardDescription parse_description(std::string_view json_text, std::string_view origin) {
   auto parsed = json_input::parse(json_text);
@@ -86,6 +145,7 @@ BoardDescription parse_description(std::string_view json_text, std::string_view 
     board.architectures = string_list(detect, "arch", origin);
     board.required_paths = string_list(detect, "paths", origin);
   }
+  board.gpio = gpio_lines(document, origin);
   return board;
 }
 

@@ -1,9 +1,10 @@
 #pragma once
-// Board descriptions (board/*.json): how to recognise a board and which H.264 encoders it has,
-// in order of preference.
+// Board descriptions (board/*.json): how to recognise a board, which H.264 encoders it has in
+// order of preference, and which GPIO lines of its header drive the LEDs and read the buttons.
 #include "common/data_files.hpp"
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,28 @@
 #include <vector>
 
 namespace agentcast::board {
+
+// A line of the board's GPIO header: its chip as libgpiod opens it (a label such as
+// "pinctrl-bcm2711", a name such as "gpiochip0", or a path) and its offset on that chip.
+struct GpioLine {
+  std::string chip;
+  unsigned offset = 0;
+  bool active_low = false;  // lit / pressed when the line is low (a button to ground)
+
+  bool operator==(const GpioLine&) const = default;
+};
+
+struct BoardGpio {
+  std::optional<GpioLine> status_led;
+  std::optional<GpioLine> live_led;
+  std::optional<GpioLine> action_button;
+  std::optional<GpioLine> aux_button;
+
+  bool empty() const { return !status_led && !live_led && !action_button && !aux_button; }
+};
+
+// "status LED pinctrl-bcm2711 line 17, ..." or "none", for probe.
+std::string describe_gpio(const BoardGpio& gpio);
 
 struct BoardDescription {
   std::string name;
@@ -20,6 +43,7 @@ struct BoardDescription {
   std::vector<std::string> architectures;       // all conditions present must hold
   std::vector<std::string> required_paths;
   std::vector<std::string> encoders;
+  BoardGpio gpio;
 
   bool is_fallback() const { return device_tree_models.empty() && architectures.empty() && required_paths.empty(); }
 };

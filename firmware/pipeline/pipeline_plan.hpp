@@ -16,6 +16,7 @@ struct PipelinePlan {
   std::string board_name;
   std::string board_reason;
   std::string board_notes;
+  board::BoardGpio board_gpio;  // the LED and button lines of the board's header
   EncoderChoice video_encoder;
   EncoderChoice aac_encoder;
   std::string audio_source;        // audio.source, or "silence" after it failed

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
 
 using namespace agentcast;
 using board::BoardDescription;
@@ -94,4 +95,50 @@ TEST(BoardDescription, MalformedDescriptionsNameTheProblem) {
   } catch (const board::BoardError& error) {
     STRCMP_EQUAL("board/x.json:1:48: invalid JSON: number overflow parsing '1e400'", error.what());
   }
+}
+
+// The LEDs on header pins 11 and 13, the buttons on 15 and 16 (to ground), on every board with
+// a header; the x86 mini-PC and the generic fallback have none (the config can give them).
+TEST(BoardDescription, BoardsWithAHeaderNameTheirLedAndButtonLines) {
+  const auto lines_of = [&](const char* name) { return board::find_by_name(boards, name)->gpio; };
+  const auto rpi4 = lines_of("rpi4");
+  CHECK(rpi4.status_led == (board::GpioLine{"pinctrl-bcm2711", 17, false}));
+  CHECK(rpi4.live_led == (board::GpioLine{"pinctrl-bcm2711", 27, false}));
+  CHECK(rpi4.action_button == (board::GpioLine{"pinctrl-bcm2711", 22, true}));
+  CHECK(rpi4.aux_button == (board::GpioLine{"pinctrl-bcm2711", 23, true}));
+  // The Pi 5's header is on the RP1 chip, whose number changed with the kernel: opened by label.
+  STRCMP_EQUAL("pinctrl-rp1", lines_of("rpi5").status_led->chip.c_str());
+  LONGS_EQUAL(50, lines_of("jetson-nano").status_led->offset);
+  STRCMP_EQUAL("tegra-gpio", lines_of("jetson-nano").aux_button->chip.c_str());
+  LONGS_EQUAL(85, lines_of("jetson-orin-nano").action_button->offset);
+  STRCMP_EQUAL("tegra234-gpio", lines_of("jetson-orin-nano").live_led->chip.c_str());
+  CHECK(lines_of("x86-vaapi").empty());
+  CHECK(lines_of("generic").empty());
+  STRCMP_EQUAL(
+      "status LED pinctrl-bcm2711 line 17, live LED pinctrl-bcm2711 line 27, action button "
+      "pinctrl-bcm2711 line 22 (active low), aux button pinctrl-bcm2711 line 23 (active low)",
+      board::describe_gpio(rpi4).c_str());
+  STRCMP_EQUAL("none", board::describe_gpio(lines_of("generic")).c_str());
+}
+
+TEST(BoardDescription, MalformedGpioLinesNameTheKeyAtFault) {
+  const auto error_of = [](const std::string& gpio) -> std::string {
+    try {
+      board::parse_description(R"({"name": "x", "encoders": ["x264enc"], "gpio": )" + gpio + "}", "board/x.json");
+    } catch (const board::BoardError& error) {
+      return error.what();
+    }
+    return "(accepted)";
+  };
+  STRCMP_EQUAL("board/x.json: gpio: expected an object", error_of("[]").c_str());
+  STRCMP_EQUAL("board/x.json: gpio.power_led: unknown key", error_of(R"({"power_led": {}})").c_str());
+  STRCMP_EQUAL("board/x.json: gpio.status_led.chip: expected the chip's label, name or path",
+               error_of(R"({"status_led": {"line": 3}})").c_str());
+  STRCMP_EQUAL("board/x.json: gpio.status_led.line: expected the line's offset on its chip, 0 to 1023",
+               error_of(R"({"status_led": {"chip": "gpiochip0", "line": -1}})").c_str());
+  STRCMP_EQUAL("board/x.json: gpio.aux_button.active_low: expected true or false",
+               error_of(R"({"aux_button": {"chip": "gpiochip0", "line": 3, "active_low": "yes"}})").c_str());
+  STRCMP_EQUAL("board/x.json: gpio.live_led.pin: unknown key",
+               error_of(R"({"live_led": {"chip": "gpiochip0", "line": 3, "pin": 11}})").c_str());
+  STRCMP_EQUAL("(accepted)", error_of(R"({"status_led": {"chip": "/dev/gpiochip0", "line": 1023}})").c_str());
 }

@@ -68,6 +68,16 @@ TEST(CommandLine, ProbeShowsBoardEncoderAndPipelineWithoutTheKey) {
   CHECK_TEXT(output.find("sk_secret_123") == std::string::npos, "the stream key was printed");
 }
 
+TEST(CommandLine, ProbeShowsTheGpioLinesOfTheBoard) {
+  dir.write("probe.json", R"({"platform": {"kind": "rtmp"}, "output": {"url": "rtmp://127.0.0.1/app/key"},
+                              "board": {"name": "rpi4"}})");
+  LONGS_EQUAL(0, agentcast({"probe", "--config", dir.file("probe.json")}));
+  CHECK_TEXT(output.find("gpio:     status LED pinctrl-bcm2711 line 17, live LED pinctrl-bcm2711 line 27, action "
+                         "button pinctrl-bcm2711 line 22 (active low), aux button pinctrl-bcm2711 line 23") !=
+                 std::string::npos,
+             output.c_str());
+}
+
 // Before, `run` with this config aborted with SIGABRT (rc 134).
 TEST(CommandLine, AnOverflowingNumberInTheConfigExitsTwoNamingItsPlace) {
   dir.write("overflow.json", "{\"platform\": {\"kind\": \"rtmp\"},\n \"chat\": {\"poll_active_s\": 1e400}}");
