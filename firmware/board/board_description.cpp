@@ -110,6 +110,14 @@ BoardGpio gpio_lines(const json& document, std::string_view origin) {
 
 }  // namespace
 
+BoardGpio with_overrides(BoardGpio base, const BoardGpio& over) {
+  if (over.status_led) base.status_led = over.status_led;
+  if (over.live_led) base.live_led = over.live_led;
+  if (over.action_button) base.action_button = over.action_button;
+  if (over.aux_button) base.aux_button = over.aux_button;
+  return base;
+}
+
 std::string describe_gpio(const BoardGpio& gpio) {
   std::string out;
   const auto add = [&out](const char* what, const std::optional<GpioLine>& line) {

@@ -32,6 +32,9 @@ struct BoardGpio {
   bool empty() const { return !status_led && !live_led && !action_button && !aux_button; }
 };
 
+// `base` with every line `over` names put in its place.
+BoardGpio with_overrides(BoardGpio base, const BoardGpio& over);
+
 // "status LED pinctrl-bcm2711 line 17, ..." or "none", for probe.
 std::string describe_gpio(const BoardGpio& gpio);
 

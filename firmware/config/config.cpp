@@ -121,6 +121,8 @@ class Section {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
   }
 
+  bool has(std::string_view key) const { return object_.contains(key); }
+
  private:
   const json* find(std::string_view key) {
     allowed_.insert(std::string(key));
@@ -438,10 +440,38 @@ void read_status(Section section, Status& out) {
   out.file = expand_home(out.file);
 }
 
+// A line given in the config replaces the board description's (a board without lines, wiring
+// of one's own).
+std::optional<board::GpioLine> read_gpio_line(Section& gpio, std::string_view key) {
+  const bool given = gpio.has(key);
+  Section section = gpio.child(key);
+  if (!given) return std::nullopt;
+  board::GpioLine line;
+  int offset = -1;
+  section.read("chip", line.chip);
+  section.read("line", offset);
+  section.read("active_low", line.active_low);
+  section.reject_unknown_keys();
+  require(!line.chip.empty(), section, "chip", "expected the chip's label, name or path");
+  require(offset >= 0 && offset <= 1023, section, "line", "expected the line's offset on its chip, 0 to 1023");
+  line.offset = static_cast<unsigned>(offset);
+  return line;
+}
+
 void read_board(Section section, Board& out) {
   section.read("name", out.name);
+  section.read("long_press_command", out.long_press_command);
+  Section gpio = section.child("gpio");
+  out.gpio.status_led = read_gpio_line(gpio, "status_led");
+  out.gpio.live_led = read_gpio_line(gpio, "live_led");
+  out.gpio.action_button = read_gpio_line(gpio, "action_button");
+  out.gpio.aux_button = read_gpio_line(gpio, "aux_button");
+  gpio.reject_unknown_keys();
   section.reject_unknown_keys();
   require(!out.name.empty(), section, "name", "expected \"auto\", \"none\" or a board name");
+  require(out.long_press_command.empty() ||
+              (out.long_press_command.front().starts_with('/') && out.long_press_command.front().size() > 1),
+          section, "long_press_command", "expected the program's absolute path first, then its arguments");
 }
 
 }  // namespace

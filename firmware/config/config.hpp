@@ -1,6 +1,8 @@
 #pragma once
 // The configuration file of the interface contract (docs/product.md): every key optional,
 // an unknown key or a wrong type is an error that names it.
+#include "board/board_description.hpp"
+
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -96,6 +98,10 @@ struct Chat {
 
 struct Board {
   std::string name = "auto";  // "auto", a description in board/, or "none"
+  board::BoardGpio gpio;      // lines given here replace the board description's
+  // Run after a long press of the action button has stopped the stream (absolute path, then
+  // arguments; no shell). None by default; the board image sets systemctl poweroff.
+  std::vector<std::string> long_press_command;
 };
 
 // The AI agent whose replies the box shows and speaks (Open-LLM-VTuber's /proxy-ws).

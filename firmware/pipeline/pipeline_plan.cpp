@@ -72,7 +72,7 @@ PipelinePlan plan_pipeline(const config::Config& config, const DataFiles& files,
   }
   plan.board_name = chosen->name;
   plan.board_notes = chosen->notes;
-  plan.board_gpio = chosen->gpio;
+  plan.board_gpio = board::with_overrides(chosen->gpio, config.board.gpio);
   plan.video_encoder = choose_video_encoder(
       config.video.encoder, chosen->name, chosen->encoders, probe,
       [&](std::string_view element) {

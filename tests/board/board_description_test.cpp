@@ -142,3 +142,13 @@ TEST(BoardDescription, MalformedGpioLinesNameTheKeyAtFault) {
                error_of(R"({"live_led": {"chip": "gpiochip0", "line": 3, "pin": 11}})").c_str());
   STRCMP_EQUAL("(accepted)", error_of(R"({"status_led": {"chip": "/dev/gpiochip0", "line": 1023}})").c_str());
 }
+
+TEST(BoardDescription, LinesGivenInTheConfigReplaceTheBoardsOneByOne) {
+  const auto rpi4 = board::find_by_name(boards, "rpi4")->gpio;
+  board::BoardGpio over;
+  over.live_led = board::GpioLine{"pinctrl-bcm2711", 5, true};
+  const auto merged = board::with_overrides(rpi4, over);
+  CHECK(merged.live_led == over.live_led);
+  CHECK(merged.status_led == rpi4.status_led);
+  CHECK(merged.aux_button == rpi4.aux_button);
+}

@@ -402,3 +402,24 @@ TEST(Config, BadChatSourcesNameTheEntryAtFault) {
                             "signer_url": "http://signer.example/sign"}]}})")
                    .c_str());
 }
+
+TEST(Config, BoardLinesAndTheLongPressCommandCanBeGiven) {
+  const auto config = parse(R"({"board": {"name": "generic", "long_press_command": ["/usr/bin/systemctl", "poweroff"],
+                                "gpio": {"status_led": {"chip": "gpiochip0", "line": 5},
+                                         "action_button": {"chip": "gpiochip0", "line": 6, "active_low": true}}}})",
+                            "test.json");
+  CHECK(config.board.gpio.status_led == (agentcast::board::GpioLine{"gpiochip0", 5, false}));
+  CHECK(config.board.gpio.action_button == (agentcast::board::GpioLine{"gpiochip0", 6, true}));
+  CHECK_FALSE(config.board.gpio.live_led.has_value());
+  LONGS_EQUAL(2, config.board.long_press_command.size());
+  CHECK(parse("{}", "test.json").board.gpio.empty());
+  CHECK(parse("{}", "test.json").board.long_press_command.empty());
+  STRCMP_EQUAL("test.json: board.gpio.status_led.line: expected the line's offset on its chip, 0 to 1023",
+               error_of(R"({"board": {"gpio": {"status_led": {"chip": "gpiochip0", "line": 4096}}}})").c_str());
+  STRCMP_EQUAL("test.json: board.gpio.status_led.chip: expected the chip's label, name or path",
+               error_of(R"({"board": {"gpio": {"status_led": {"line": 4}}}})").c_str());
+  STRCMP_EQUAL("test.json: board.gpio.power_led: unknown key",
+               error_of(R"({"board": {"gpio": {"power_led": {"chip": "gpiochip0", "line": 4}}}})").c_str());
+  STRCMP_EQUAL("test.json: board.long_press_command: expected the program's absolute path first, then its arguments",
+               error_of(R"({"board": {"long_press_command": ["poweroff"]}})").c_str());
+}
