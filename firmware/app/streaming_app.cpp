@@ -8,9 +8,11 @@
 #include "common/untrusted_text.hpp"
 #include "common/urls.hpp"
 
+#include <gio/gio.h>
 #include <glib-unix.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <csignal>
 
 namespace agentcast::app {
@@ -75,6 +77,7 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
     agent_->on_reply([this](const std::string& text) { agent_replies_->reply(text); });
   }
   create_chat_sources(account_ ? &account_->stored : nullptr, http);
+  create_front_panel(plan.board_gpio);
   machine_.subscribe(
       [this](const live::LiveState& now, const live::LiveState& before) { drive_pipeline(now, before); });
 
@@ -198,6 +201,8 @@ int StreamingApp::run() {
   // A bug that throws where C called us ends the stream as SIGTERM would, then exits 1.
   const fault::LastResortScope last_resort([this](const std::string& what) {
     exit_code_ = kExitFailure;
+    fatal_ = true;
+    show_on_leds();
     stop(what);
   });
   install_signal_handlers();
@@ -221,7 +226,64 @@ int StreamingApp::run() {
   log::notice("stopped: ", feed_.frames_pushed(), " frames sent, ", feed_.frames_dropped(), " dropped, ",
               pipeline.frames_skipped, " still frames past the encoder, ", presenter_.renders(), " scene renders, ",
               machine_.state().restarts(), " restarts");
+  if (long_press_stopped_) run_long_press_command();
   return exit_code_;
+}
+
+// The LEDs and buttons, when the board (or board.gpio) names lines. The LEDs are one more
+// subscriber of the go-live state; the buttons only post what the owner asked for.
+void StreamingApp::create_front_panel(const board::BoardGpio& lines) {
+  if (lines.empty()) return;
+  gpio_chips_ = gpio::libgpiod_chips();
+  front_panel_ = std::make_unique<gpio::FrontPanel>(
+      lines, *gpio_chips_, clock_,
+      gpio::FrontPanel::Handlers{
+          .action_short = {},  // going off air and back by a short press: the next step of issue 14
+          .action_long =
+              [this] {
+                log::notice("the action button was held: stopping");
+                long_press_stopped_ = !config_.board.long_press_command.empty();
+                stop("the action button was held");
+              },
+          .aux =
+              [this] {
+                if (agent_) agent_->interrupt();
+              },
+      });
+  machine_.subscribe([this](const live::LiveState&, const live::LiveState&) { show_on_leds(); });
+}
+
+void StreamingApp::show_on_leds() {
+  if (front_panel_) front_panel_->show(gpio::led_state_for(machine_.state().phase, degraded(), fatal_));
+}
+
+// On air but not whole: an API call failed within the last minute, or a chat source is down.
+bool StreamingApp::degraded() const {
+  constexpr std::int64_t kRecentMs = 60'000;
+  const bool api_failing =
+      status_.last_api_error_unix_ms.has_value() && status::unix_now_ms() - *status_.last_api_error_unix_ms < kRecentMs;
+  const bool chat_failing = std::any_of(chat_sources_.begin(), chat_sources_.end(), [](const chat::ChatSource* source) {
+    const std::string state = source->stats().state;
+    return state == "reconnecting" || state == "refused";
+  });
+  return api_failing || chat_failing;
+}
+
+// After the stream has stopped, on the way out: the owner's command (the image: poweroff),
+// started and not waited for. No shell: the configuration gives the argument vector.
+void StreamingApp::run_long_press_command() const {
+  std::vector<const gchar*> argv;
+  argv.reserve(config_.board.long_press_command.size() + 1);
+  for (const auto& arg : config_.board.long_press_command) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
+  GError* raw = nullptr;
+  const GObjectPtr<GSubprocess> process(g_subprocess_newv(argv.data(), G_SUBPROCESS_FLAGS_NONE, &raw));
+  const GErrorPtr error(raw);
+  if (!process) {
+    log::error("board.long_press_command could not start: ", error ? error->message : "unknown error");
+    return;
+  }
+  log::notice("board.long_press_command started");
 }
 
 void StreamingApp::install_signal_handlers() {
@@ -336,6 +398,7 @@ void StreamingApp::drive_pipeline(const live::LiveState& now, const live::LiveSt
 }
 
 void StreamingApp::publish_status() {
+  show_on_leds();  // "degraded" follows the API and the chat sources, which change without a new phase
   const double now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
   const auto pipeline = supervisor_->snapshot();
   frames_in_.add(now_s, static_cast<double>(feed_.frames_pushed()));

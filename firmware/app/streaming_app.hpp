@@ -10,6 +10,8 @@
 #include "common/timer.hpp"
 #include "config/config.hpp"
 #include "douyin/douyin_chat.hpp"
+#include "gpio/front_panel.hpp"
+#include "gpio/gpio_chips.hpp"
 #include "live/clock.hpp"
 #include "live/go_live.hpp"
 #include "live/publish_target.hpp"
@@ -66,6 +68,10 @@ class StreamingApp {
   void create_agent();
   void create_notifier(net::HttpClient& http);
   void create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http);
+  void create_front_panel(const board::BoardGpio& lines);
+  void show_on_leds();
+  bool degraded() const;
+  void run_long_press_command() const;
 
   const config::Config& config_;
   GMainLoopPtr loop_;
@@ -99,6 +105,10 @@ class StreamingApp {
   std::unique_ptr<retake::OpeningMessage> opening_;
   std::unique_ptr<pipeline::Supervisor> supervisor_;
   retake::GoLiveTarget* retake_target_ = nullptr;  // target_, in retake mode
+  std::unique_ptr<gpio::GpioChips> gpio_chips_;    // the board has LED or button lines
+  std::unique_ptr<gpio::FrontPanel> front_panel_;
+  bool fatal_ = false;               // going down after an internal fault: the LEDs say so
+  bool long_press_stopped_ = false;  // the action button was held: board.long_press_command after the stop
 
   std::string video_encoder_;
   int exit_code_ = 0;                 // kExitOk, or kExitFailure after an internal error

@@ -29,11 +29,13 @@ TEST_GROUP(Fallbacks) {
   void setup() override { server = std::make_unique<NginxRtmp>(dir); }
   void teardown() override { server.reset(); }
 
-  void write_config(const std::string& audio) {
+  // `board_extra`: more keys of the board section, each with its leading comma.
+  void write_config(const std::string& audio, const std::string& board_extra = "") {
     dir.write("agentcast.json", R"({"platform": {"kind": "rtmp"},
       "output": {"url": "rtmp://127.0.0.1:)" +
                                     std::to_string(server->rtmp_port()) + "/live/" + key + R"("},
-      "audio": )" + audio + R"(, "board": {"name": "generic"},
+      "audio": )" + audio + R"(, "board": {"name": "generic")" +
+                                    board_extra + R"(},
       "scene": {"log_file": ")" + dir.file("stream.log") +
                                     R"("}, "status": {"file": ")" + dir.file("status.json") + R"("}})");
   }
@@ -130,4 +132,20 @@ TEST(Fallbacks, AnAudioSourceSlowToStartIsWaitedForNotRebuilt) {
   const double start_offset = audio.front().pts - video.front().pts;
   CHECK_TEXT(std::abs(start_offset) <= 0.040,
              ("audio starts " + std::to_string(start_offset) + " s after the video").c_str());
+}
+
+// LEDs wired to a chip that is not there (a wrong board.gpio, a kernel without the driver):
+// told once, left out, and the box goes live without them.
+TEST(Fallbacks, LedsOnAChipThatIsNotThereAreLeftOutWithOneWarning) {
+  write_config(R"({"source": "silence"})",
+               R"(, "gpio": {"status_led": {"chip": "agentcast-test-no-chip", "line": 1},
+                             "aux_button": {"chip": "agentcast-test-no-chip", "line": 2, "active_low": true}})");
+  auto box = start_box(dir);
+  const auto live = wait_until([](const nlohmann::json& s) { return s["state"] == "live"; }, 30s);
+  CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());
+  stop_box_gracefully(*box);
+  const std::string log = dir.read("agentcast.log");
+  const auto first = log.find("no GPIO chip \"agentcast-test-no-chip\"");
+  CHECK_TEXT(first != std::string::npos, log.c_str());
+  CHECK_TEXT(log.find("gpio: left out:", log.find("gpio: left out:") + 1) == std::string::npos, log.c_str());
 }
