@@ -423,6 +423,7 @@ void StreamingApp::publish_status() {
   status_.video_encoder = pipeline.video_encoder;
   status_.audio_source = pipeline.audio_source;
   status_.fallbacks = pipeline.fallbacks;
+  if (front_panel_) status_.gpio_left_out = front_panel_->problems();
   status_.pipeline_rebuilds = pipeline.production_restarts;
   status_.log_file_problem = log_follower_.problem().empty()
                                  ? std::string()

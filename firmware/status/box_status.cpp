@@ -239,6 +239,7 @@ std::string to_json_text(const BoxStatus& status) {
       {"video_encoder", status.video_encoder},
       {"audio_source", status.audio_source},
       {"fallbacks", status.fallbacks},
+      {"gpio_left_out", status.gpio_left_out},
       {"pipeline_rebuilds", status.pipeline_rebuilds},
       {"fps_in", status.fps_in},
       {"fps_out", status.fps_out},
@@ -291,6 +292,7 @@ BoxStatus from_json_text(std::string_view text) {
   status.video_encoder = read.optional<std::string>("video_encoder").value_or("");
   status.audio_source = read.optional<std::string>("audio_source").value_or("");
   status.fallbacks = read.optional<std::vector<std::string>>("fallbacks").value_or(std::vector<std::string>{});
+  status.gpio_left_out = read.optional<std::vector<std::string>>("gpio_left_out").value_or(std::vector<std::string>{});
   status.pipeline_rebuilds = read.optional<int>("pipeline_rebuilds").value_or(0);
   status.fps_in = read.get<double>("fps_in");
   status.fps_out = read.get<double>("fps_out");
@@ -338,6 +340,7 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
   out << "pipeline:   " << (status.video_encoder.empty() ? "-" : status.video_encoder) << ", audio "
       << (status.audio_source.empty() ? "-" : status.audio_source) << ", " << status.pipeline_rebuilds << " rebuilds\n";
   for (const auto& fallback : status.fallbacks) out << "fallback:   " << fallback << "\n";
+  for (const auto& line : status.gpio_left_out) out << "gpio:       left out: " << line << "\n";
   out << "video:      " << status.fps_in << " fps in, " << status.fps_out << " fps out, " << status.frames_dropped
       << " frames dropped, " << status.frames_skipped << " still frames past the encoder, " << std::setprecision(0)
       << status.bitrate_kbps << " kbit/s sent\n"

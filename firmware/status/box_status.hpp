@@ -36,8 +36,9 @@ struct BoxStatus {
 
   std::string video_encoder;
   std::string audio_source;
-  std::vector<std::string> fallbacks;  // parts that failed and what replaced them
-  int pipeline_rebuilds = 0;           // of the production pipeline (scene, encoders)
+  std::vector<std::string> fallbacks;      // parts that failed and what replaced them
+  std::vector<std::string> gpio_left_out;  // LED and button lines named but not had, and why
+  int pipeline_rebuilds = 0;               // of the production pipeline (scene, encoders)
 
   double fps_in = 0;   // frames pushed into the pipeline per second
   double fps_out = 0;  // frames leaving the encoder per second

@@ -19,6 +19,7 @@ BoxStatus busy_box() {
   status.video_encoder = "x264enc";
   status.audio_source = "silence";
   status.fallbacks = {"audio: alsa failed (no such device); silence instead"};
+  status.gpio_left_out = {"live LED: pinctrl-bcm2711 line 27 is busy (used by gpio-leds)"};
   status.pipeline_rebuilds = 1;
   status.server_host = "rtmp.example.net:1936";
   status.restarts = 2;
@@ -102,6 +103,7 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
   CHECK(read.chat_sources == written.chat_sources);
   CHECK(read.agent == written.agent);
   CHECK(read.notify == written.notify);
+  CHECK(read.gpio_left_out == written.gpio_left_out);
 }
 
 TEST(BoxStatus, OwnerNotificationsHaveALineWithWhatWasDeliveredAndTheLastError) {
@@ -197,6 +199,9 @@ TEST(BoxStatus, TheReportShowsWhatAnOperatorAsksFirst) {
   CHECK(report.find("log file:   /dev/zero is a character device") != std::string::npos);
   CHECK(report.find("pipeline:   x264enc, audio silence, 1 rebuilds") != std::string::npos);
   CHECK(report.find("fallback:   audio: alsa failed (no such device); silence instead") != std::string::npos);
+  CHECK_TEXT(report.find("gpio:       left out: live LED: pinctrl-bcm2711 line 27 is busy (used by gpio-leds)") !=
+                 std::string::npos,
+             report.c_str());
 }
 
 TEST(BoxStatus, NumbersBeyondWhatTheyCanHoldAreAFormatErrorNotACrash) {
