@@ -58,9 +58,9 @@ class OlvBridge {
   void on_reply(std::function<void(const std::string& text)> replied) { replied_ = std::move(replied); }
   // A chat event that passed the word filter.
   void offer(const chat::ChatEvent& event);
-  // Cuts the current turn short (`agentcast agent interrupt`, later the aux button): the voice
-  // stops at once, interrupt-signal tells the server what was said, and after a short grace
-  // (in which the old turn's last messages are ignored) the next chat goes.
+  // Cuts the current turn short (`agentcast agent interrupt`, the aux button): the voice stops
+  // at once, interrupt-signal tells the server what was heard, and after a short grace (in
+  // which the old turn's last messages are ignored) the next chat goes.
   void interrupt();
   AgentStats stats() const;
 
@@ -107,7 +107,7 @@ class OlvBridge {
   AgentView view_;
   std::unique_ptr<live::Alarm> turn_deadline_;
   std::vector<std::unique_ptr<live::Alarm>> captions_;  // sentences shown when their voice starts
-  std::unique_ptr<live::Alarm> grace_;                  // after an interrupt: the old turn's stragglers are ignored
+  std::unique_ptr<live::Alarm> grace_;  // after an interrupt or a timeout: the old turn's stragglers are ignored
   AgentStats counters_;
   std::deque<std::shared_ptr<Inbound>> inbound_;           // in arrival order
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // off-loop parses answer only while it lives

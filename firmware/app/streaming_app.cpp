@@ -257,15 +257,15 @@ void StreamingApp::show_on_leds() {
   if (front_panel_) front_panel_->show(gpio::led_state_for(machine_.state().phase, degraded(), fatal_));
 }
 
-// On air but not whole: an API call failed within the last minute, or a chat source is down.
+// On air but not whole: an API call failed within the last minute, or a chat source is down
+// (as of the last status refresh, once a second).
 bool StreamingApp::degraded() const {
   constexpr std::int64_t kRecentMs = 60'000;
   const bool api_failing =
       status_.last_api_error_unix_ms.has_value() && status::unix_now_ms() - *status_.last_api_error_unix_ms < kRecentMs;
-  const bool chat_failing = std::any_of(chat_sources_.begin(), chat_sources_.end(), [](const chat::ChatSource* source) {
-    const std::string state = source->stats().state;
-    return state == "reconnecting" || state == "refused";
-  });
+  const bool chat_failing = std::any_of(
+      status_.chat_sources.begin(), status_.chat_sources.end(),
+      [](const chat::SourceStats& source) { return source.state == "reconnecting" || source.state == "refused"; });
   return api_failing || chat_failing;
 }
 
@@ -398,7 +398,6 @@ void StreamingApp::drive_pipeline(const live::LiveState& now, const live::LiveSt
 }
 
 void StreamingApp::publish_status() {
-  show_on_leds();  // "degraded" follows the API and the chat sources, which change without a new phase
   const double now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
   const auto pipeline = supervisor_->snapshot();
   frames_in_.add(now_s, static_cast<double>(feed_.frames_pushed()));
@@ -430,6 +429,7 @@ void StreamingApp::publish_status() {
                                  : sanitize_for_log(config_.scene.log_file, 200) + " " + log_follower_.problem();
   status_.updated_unix_ms = status::unix_now_ms();
   status_file_.publish(status_);
+  show_on_leds();  // "degraded" follows the API and the chat sources, which change without a new phase
 }
 
 void StreamingApp::quit() { g_main_loop_quit(loop_.get()); }

@@ -100,7 +100,7 @@ class StreamingApp {
   std::vector<const chat::ChatSource*> chat_sources_;        // every source, in config order, for status
   std::unique_ptr<agent::OlvBridge> agent_;                  // agent.kind "olv"
   std::unique_ptr<retake::AgentReplies> agent_replies_;      // agent.reply_to_chat, retake mode
-  std::unique_ptr<notify::OwnerNotifier> notifier_;          // notify.webhook
+  std::unique_ptr<notify::OwnerNotifier> notifier_;          // notify.webhook or notify.command
   std::unique_ptr<retake::ThumbnailUploader> uploader_;
   std::unique_ptr<retake::OpeningMessage> opening_;
   std::unique_ptr<pipeline::Supervisor> supervisor_;

@@ -63,10 +63,10 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::optional<GpioLine> gpio_line(const json& gpio, const char* key, std::string_view origin) {
+std::optional<GpioLine> gpio_line(const json& gpio, const char* key, const std::string& where_gpio) {
   if (!gpio.contains(key)) return std::nullopt;
   const json& value = gpio.at(key);
-  const std::string where = std::string(origin) + ": gpio." + key;
+  const std::string where = where_gpio + "." + key;
   if (!value.is_object()) throw BoardError(where + ": expected an object");
   for (const auto& item : value.items()) {
     if (item.key() != "chip" && item.key() != "line" && item.key() != "active_low") {
@@ -90,24 +90,6 @@ std::optional<GpioLine> gpio_line(const json& gpio, const char* key, std::string
   return line;
 }
 
-BoardGpio gpio_lines(const json& document, std::string_view origin) {
-  BoardGpio gpio;
-  if (!document.contains("gpio")) return gpio;
-  const json& value = document.at("gpio");
-  if (!value.is_object()) throw BoardError(std::string(origin) + ": gpio: expected an object");
-  for (const auto& item : value.items()) {
-    const std::string& key = item.key();
-    if (key != "status_led" && key != "live_led" && key != "action_button" && key != "aux_button") {
-      throw BoardError(std::string(origin) + ": gpio." + key + ": unknown key");
-    }
-  }
-  gpio.status_led = gpio_line(value, "status_led", origin);
-  gpio.live_led = gpio_line(value, "live_led", origin);
-  gpio.action_button = gpio_line(value, "action_button", origin);
-  gpio.aux_button = gpio_line(value, "aux_button", origin);
-  return gpio;
-}
-
 }  // namespace
 
 BoardGpio with_overrides(BoardGpio base, const BoardGpio& over) {
@@ -116,6 +98,22 @@ BoardGpio with_overrides(BoardGpio base, const BoardGpio& over) {
   if (over.action_button) base.action_button = over.action_button;
   if (over.aux_button) base.aux_button = over.aux_button;
   return base;
+}
+
+BoardGpio parse_gpio(const nlohmann::json& value, const std::string& where) {
+  if (!value.is_object()) throw BoardError(where + ": expected an object");
+  for (const auto& item : value.items()) {
+    const std::string& key = item.key();
+    if (key != "status_led" && key != "live_led" && key != "action_button" && key != "aux_button") {
+      throw BoardError(std::string(where).append(".").append(key).append(": unknown key"));
+    }
+  }
+  BoardGpio gpio;
+  gpio.status_led = gpio_line(value, "status_led", where);
+  gpio.live_led = gpio_line(value, "live_led", where);
+  gpio.action_button = gpio_line(value, "action_button", where);
+  gpio.aux_button = gpio_line(value, "aux_button", where);
+  return gpio;
 }
 
 std::string describe_gpio(const BoardGpio& gpio) {
@@ -153,7 +151,7 @@ BoardDescription parse_description(std::string_view json_text, std::string_view 
     board.architectures = string_list(detect, "arch", origin);
     board.required_paths = string_list(detect, "paths", origin);
   }
-  board.gpio = gpio_lines(document, origin);
+  if (document.contains("gpio")) board.gpio = parse_gpio(document.at("gpio"), std::string(origin) + ": gpio");
   return board;
 }
 

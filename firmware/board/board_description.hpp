@@ -3,6 +3,8 @@
 // order of preference, and which GPIO lines of its header drive the LEDs and read the buttons.
 #include "common/data_files.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <optional>
 #include <span>
@@ -31,6 +33,10 @@ struct BoardGpio {
 
   bool empty() const { return !status_led && !live_led && !action_button && !aux_button; }
 };
+
+// A "gpio" object (board files and the config's board.gpio alike); BoardError messages start
+// with `where` ("board/rpi4.json: gpio", "agentcast.json: board.gpio").
+BoardGpio parse_gpio(const nlohmann::json& value, const std::string& where);
 
 // `base` with every line `over` names put in its place.
 BoardGpio with_overrides(BoardGpio base, const BoardGpio& over);

@@ -121,7 +121,9 @@ class Section {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
   }
 
-  bool has(std::string_view key) const { return object_.contains(key); }
+  // A value read by another parser (the key counts as known); nullptr when absent.
+  const json* raw(std::string_view key) { return find(key); }
+  std::string_view source() const { return source_; }
 
  private:
   const json* find(std::string_view key) {
@@ -440,33 +442,17 @@ void read_status(Section section, Status& out) {
   out.file = expand_home(out.file);
 }
 
-// A line given in the config replaces the board description's (a board without lines, wiring
-// of one's own).
-std::optional<board::GpioLine> read_gpio_line(Section& gpio, std::string_view key) {
-  const bool given = gpio.has(key);
-  Section section = gpio.child(key);
-  if (!given) return std::nullopt;
-  board::GpioLine line;
-  int offset = -1;
-  section.read("chip", line.chip);
-  section.read("line", offset);
-  section.read("active_low", line.active_low);
-  section.reject_unknown_keys();
-  require(!line.chip.empty(), section, "chip", "expected the chip's label, name or path");
-  require(offset >= 0 && offset <= 1023, section, "line", "expected the line's offset on its chip, 0 to 1023");
-  line.offset = static_cast<unsigned>(offset);
-  return line;
-}
-
 void read_board(Section section, Board& out) {
   section.read("name", out.name);
   section.read("long_press_command", out.long_press_command);
-  Section gpio = section.child("gpio");
-  out.gpio.status_led = read_gpio_line(gpio, "status_led");
-  out.gpio.live_led = read_gpio_line(gpio, "live_led");
-  out.gpio.action_button = read_gpio_line(gpio, "action_button");
-  out.gpio.aux_button = read_gpio_line(gpio, "aux_button");
-  gpio.reject_unknown_keys();
+  // Lines given here replace the board description's; read as board files read them.
+  if (const json* gpio = section.raw("gpio")) {
+    try {
+      out.gpio = board::parse_gpio(*gpio, std::string(section.source()) + ": " + section.key_path("gpio"));
+    } catch (const board::BoardError& error) {
+      throw ConfigError(error.what());
+    }
+  }
   section.reject_unknown_keys();
   require(!out.name.empty(), section, "name", "expected \"auto\", \"none\" or a board name");
   require(out.long_press_command.empty() ||
