@@ -28,6 +28,8 @@ agentcast_require_module(PROTOBUF_C libprotobuf-c>=1.3 libprotobuf-c-dev)
 agentcast_require_module(ZLIB zlib zlib1g-dev)
 # libgpiod 1.6 (Debian 12, Raspberry Pi OS bookworm); its v2 API is another backend of gpio/.
 agentcast_require_module(GPIOD libgpiod>=1.6 libgpiod-dev)
+# sd_notify: readiness, status and the watchdog under the shipped unit (Type=notify).
+agentcast_require_module(SYSTEMD libsystemd libsystemd-dev)
 find_program(PROTOC_C protoc-c)
 if(NOT PROTOC_C)
   message(FATAL_ERROR "protoc-c not found: install the Debian package 'protobuf-c-compiler'")

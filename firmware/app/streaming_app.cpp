@@ -43,7 +43,8 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
       presenter_(screen_, renderer_, feed_, config.video.fps),
       log_follower_(config.scene.log_file, [this](std::string line) { screen_.append_log_line(std::move(line)); }),
       status_file_(status::status_file_for_writing(config.status.file)),
-      account_(std::move(account)) {
+      account_(std::move(account)),
+      service_manager_(service::systemd_manager()) {
   screen_.set_title(config.scene.title);
   status_.pid = static_cast<int>(getpid());
   status_.version = AGENTCAST_VERSION;
@@ -78,14 +79,21 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
   }
   create_chat_sources(account_ ? &account_->stored : nullptr, http);
   create_front_panel(plan.board_gpio);
+  service_watchdog_ = std::make_unique<service::ServiceWatchdog>(
+      *service_manager_, clock_, [this] { return supervisor_->snapshot().frames_encoded; });
+  machine_.subscribe(
+      [this](const live::LiveState& now, const live::LiveState& before) { tell_service_manager(now, before); });
   machine_.subscribe(
       [this](const live::LiveState& now, const live::LiveState& before) { drive_pipeline(now, before); });
 
   supervisor_ = std::make_unique<pipeline::Supervisor>(
       std::move(plan), std::move(replan), thumbnails_,
       pipeline::Supervisor::Events{
-          .scene_ready = [this](GstElement* appsrc, GstClock* clock,
-                                GstClockTime base_time) { feed_.start(appsrc, clock, base_time); },
+          .scene_ready =
+              [this](GstElement* appsrc, GstClock* clock, GstClockTime base_time) {
+                feed_.start(appsrc, clock, base_time);
+                pipeline_runs();
+              },
           .scene_gone =
               [this] {
                 feed_.stop();
@@ -216,6 +224,7 @@ int StreamingApp::run() {
   for (const auto& source : douyin_) source->start();
   if (agent_) agent_->start();
   if (notifier_) notifier_->start();
+  service_watchdog_->start();
   status_timer_.every(kStatusIntervalMs, [this] { publish_status(); });
   machine_.post(live::event::Start{});
   publish_status();
@@ -269,9 +278,11 @@ bool StreamingApp::degraded() const {
   return api_failing || chat_failing;
 }
 
-// After the stream has stopped, on the way out: the owner's command (the image: poweroff),
-// started and not waited for. No shell: the configuration gives the argument vector.
+// After the stream has stopped, on the way out: the owner's command (the image: poweroff). No
+// shell: the configuration gives the argument vector. Waited for (at most 10 s, the loop has
+// ended) because systemd ends every process of the unit once the box has exited.
 void StreamingApp::run_long_press_command() const {
+  constexpr guint kCommandWaitMs = 10'000;
   std::vector<const gchar*> argv;
   argv.reserve(config_.board.long_press_command.size() + 1);
   for (const auto& arg : config_.board.long_press_command) argv.push_back(arg.c_str());
@@ -284,6 +295,51 @@ void StreamingApp::run_long_press_command() const {
     return;
   }
   log::notice("board.long_press_command started");
+  const GMainLoopPtr wait(g_main_loop_new(nullptr, FALSE));
+  // The wait holds its own reference: it may end after this function when the deadline wins.
+  g_subprocess_wait_async(
+      process.get(), nullptr,
+      [](GObject*, GAsyncResult*, gpointer loop) {
+        g_main_loop_quit(static_cast<GMainLoop*>(loop));
+        g_main_loop_unref(static_cast<GMainLoop*>(loop));
+      },
+      g_main_loop_ref(wait.get()));
+  const SourceId deadline(g_timeout_add(
+      kCommandWaitMs,
+      [](gpointer loop) -> gboolean {
+        g_main_loop_quit(static_cast<GMainLoop*>(loop));
+        return G_SOURCE_CONTINUE;  // removed by `deadline`
+      },
+      wait.get()));
+  g_main_loop_run(wait.get());
+  if (!g_subprocess_get_if_exited(process.get()) && !g_subprocess_get_if_signaled(process.get())) {
+    log::warning("board.long_press_command still runs after ", kCommandWaitMs / 1000, " s; leaving it");
+  } else if (!g_subprocess_get_successful(process.get())) {
+    log::warning("board.long_press_command failed (exit status ", g_subprocess_get_status(process.get()), ")");
+  }
+}
+
+// systemd: READY=1 once the production pipeline plays (the first time; a rebuild is not a
+// new start), from then on the watchdog wants frames.
+void StreamingApp::pipeline_runs() {
+  service_watchdog_->pipeline_running();
+  if (ready_sent_) return;
+  ready_sent_ = true;
+  service_manager_->ready();
+}
+
+// STATUS= is the phase as `status` names it, with the problem when there is one.
+void StreamingApp::tell_service_manager(const live::LiveState& now, const live::LiveState& before) {
+  std::string text(live::phase_name(now.phase));
+  if (!now.problem.empty()) text += ": " + now.problem;
+  if (text != service_status_) {
+    service_status_ = text;
+    service_manager_->status(text);
+  }
+  if (now.phase == live::Phase::stopping && before.phase != live::Phase::stopping) {
+    service_watchdog_->stopping();
+    service_manager_->stopping();
+  }
 }
 
 void StreamingApp::install_signal_handlers() {

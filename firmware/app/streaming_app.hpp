@@ -33,6 +33,8 @@
 #include "scene/scene_renderer.hpp"
 #include "scene/screen_state.hpp"
 #include "scene/video_feed.hpp"
+#include "service/service_manager.hpp"
+#include "service/service_watchdog.hpp"
 #include "status/box_status.hpp"
 #include "status/status_file.hpp"
 #include "status/throughput_meter.hpp"
@@ -72,6 +74,8 @@ class StreamingApp {
   void show_on_leds();
   bool degraded() const;
   void run_long_press_command() const;
+  void tell_service_manager(const live::LiveState& now, const live::LiveState& before);
+  void pipeline_runs();
 
   const config::Config& config_;
   GMainLoopPtr loop_;
@@ -107,6 +111,10 @@ class StreamingApp {
   retake::GoLiveTarget* retake_target_ = nullptr;  // target_, in retake mode
   std::unique_ptr<gpio::GpioChips> gpio_chips_;    // the board has LED or button lines
   std::unique_ptr<gpio::FrontPanel> front_panel_;
+  std::unique_ptr<service::ServiceManager> service_manager_;  // systemd: readiness, status, watchdog
+  std::unique_ptr<service::ServiceWatchdog> service_watchdog_;
+  std::string service_status_;  // the last STATUS= sent
+  bool ready_sent_ = false;
   bool fatal_ = false;               // going down after an internal fault: the LEDs say so
   bool long_press_stopped_ = false;  // the action button was held: board.long_press_command after the stop
 

@@ -4,8 +4,10 @@
 #include "common/small_file.hpp"
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <array>
 
@@ -25,6 +27,17 @@ std::string read_file(const std::string& path, const char* what) {
   }
   const GCharPtr owned(contents);
   return std::string(contents, length);
+}
+
+bool write_all(int fd, const std::string& text) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
 }  // namespace
@@ -59,31 +72,22 @@ AdditionalTrust::AdditionalTrust(const std::string& ca_file) {
       break;
     }
   }
-  gchar* raw_path = nullptr;
-  const int fd = g_file_open_tmp("agentcast-anchors-XXXXXX.pem", &raw_path, &raw_error);
-  if (fd < 0) {
-    GErrorPtr error(raw_error);
-    throw TlsTrustError(std::string("cannot create a temporary trust file: ") + error->message);
+  // An anonymous in-memory file, named through /proc/self/fd: nothing is written to disk, so
+  // nothing is left behind by a crash and the unit's read-only file system does not matter.
+  anchors_fd_ = UniqueFd(memfd_create("agentcast-anchors", MFD_CLOEXEC));
+  if (!anchors_fd_ || !write_all(anchors_fd_.get(), anchors)) {
+    throw TlsTrustError(std::string("cannot hold the combined trust anchors in memory: ") + g_strerror(errno));
   }
-  GCharPtr path(raw_path);
-  close(fd);
-  anchors_path_ = path.get();
-  GTlsDatabase* database = nullptr;
-  if (g_file_set_contents(path.get(), anchors.data(), static_cast<gssize>(anchors.size()), &raw_error)) {
-    database = g_tls_file_database_new(path.get(), &raw_error);
-  }
+  anchors_path_ = "/proc/self/fd/" + std::to_string(anchors_fd_.get());
+  GTlsDatabase* database = g_tls_file_database_new(anchors_path_.c_str(), &raw_error);
   if (database == nullptr) {
     GErrorPtr error(raw_error);
-    g_unlink(anchors_path_.c_str());
     throw TlsTrustError("tls.ca_file: " + ca_file + ": " + (error ? error->message : "unusable"));
   }
   const GObjectPtr<GTlsDatabase> owned(database);
   g_tls_backend_set_default_database(g_tls_backend_get_default(), database);
 }
 
-AdditionalTrust::~AdditionalTrust() {
-  g_tls_backend_set_default_database(g_tls_backend_get_default(), nullptr);
-  g_unlink(anchors_path_.c_str());
-}
+AdditionalTrust::~AdditionalTrust() { g_tls_backend_set_default_database(g_tls_backend_get_default(), nullptr); }
 
 }  // namespace agentcast::net

@@ -1,6 +1,8 @@
 #pragma once
 // tls.ca_file: extra trust anchors for every TLS connection GIO makes in this process
 // (rtmp2sink's RTMPS included). Verification itself is never relaxed.
+#include "common/handles.hpp"
+
 #include <stdexcept>
 #include <string>
 
@@ -16,8 +18,8 @@ void require_tls_backend();
 
 // Trusts the certificates in `ca_file` in addition to the system store for as long as this
 // object lives. GTlsFileDatabase takes a single anchor file and reads it again for every new
-// connection, so the CAs and the system bundle are combined into a private temporary file
-// that is removed on destruction. Throws TlsTrustError naming `ca_file` when it holds no
+// connection, so the CAs and the system bundle are combined into one anonymous in-memory file
+// (memfd) that lives as long as this object. Throws TlsTrustError naming `ca_file` when it holds no
 // usable certificate.
 class AdditionalTrust {
  public:
@@ -26,10 +28,12 @@ class AdditionalTrust {
   AdditionalTrust(const AdditionalTrust&) = delete;
   AdditionalTrust& operator=(const AdditionalTrust&) = delete;
 
-  // The combined anchor file (the extra CAs plus the system bundle), for libcurl's CAINFO.
+  // The combined anchor file (the extra CAs plus the system bundle), for libcurl's CAINFO: a
+  // /proc/self/fd path, valid in this process only.
   const std::string& anchors_path() const { return anchors_path_; }
 
  private:
+  UniqueFd anchors_fd_;
   std::string anchors_path_;
 };
 

@@ -232,6 +232,9 @@ TEST(Config, TheConfigShippedInTheRootfsOverlayIsValid) {
   const auto config = agentcast::config::load_file(AGENTCAST_SOURCE_DIR "/rootfs-overlay/etc/agentcast/agentcast.json");
   STRCMP_EQUAL("retake", config.platform.kind.c_str());
   LONGS_EQUAL(60, config.video.keyframe_interval_frames());
+  // The image powers the board off on a long press; the scene's log is in the unit's /run.
+  CHECK((std::vector<std::string>{"/usr/bin/systemctl", "poweroff"}) == config.board.long_press_command);
+  STRCMP_EQUAL("/run/agentcast/stream.log", config.scene.log_file.c_str());
 }
 
 // `run` with "poll_active_s": 1e400 aborted with SIGABRT: nlohmann throws out_of_range for a

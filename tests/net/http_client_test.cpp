@@ -1,6 +1,7 @@
 #include "net/http_client.hpp"
 
 #include "common/timer.hpp"
+#include "net/tls_trust.hpp"
 #include "support/child_process.hpp"
 #include "support/loop_runner.hpp"
 #include "support/nginx_rtmp.hpp"
@@ -9,6 +10,7 @@
 #include <CppUTest/TestHarness.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <memory>
 
 using namespace agentcast;
@@ -198,4 +200,29 @@ TEST(HttpsClient, VerifiesTheServerAndTrustsTheConfiguredBundle) {
   HttpClient trusting(bundle(dir.file("cert.pem")));
   const auto trusted = fetch_with(trusting);
   CHECK_TEXT(trusted.ok(), trusted.error.c_str());
+}
+
+// tls.ca_file as the box uses it: the CA and the system bundle combined in memory, handed to
+// libcurl by its /proc/self/fd name. Nothing is written under $TMPDIR (the shipped unit's file
+// system is read-only there) and the server is trusted.
+TEST(HttpsClient, TheAdditionalTrustHeldInMemoryServesLibcurlWithoutATemporaryFile) {
+  CHECK(testing::make_self_signed_certificate(dir.file("cert.pem"), dir.file("key.pem"), "agentcast-test"));
+  TestServer server(dir, dir.file("cert.pem"), dir.file("key.pem"));
+  const auto temporary_files = [] {
+    std::size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(g_get_tmp_dir())) {
+      if (entry.path().filename().string().rfind("agentcast-anchors", 0) == 0) ++count;
+    }
+    return count;
+  };
+  const std::size_t before = temporary_files();
+  const agentcast::net::AdditionalTrust trust(dir.file("cert.pem"));
+  CHECK_TEXT(trust.anchors_path().rfind("/proc/self/fd/", 0) == 0, trust.anchors_path().c_str());
+  LONGS_EQUAL(before, temporary_files());
+
+  HttpClient trusting(bundle(trust.anchors_path()));
+  std::optional<HttpResponse> response;
+  trusting.start(get(server.url("/echo", "https")), [&](const HttpResponse& r) { response = r; });
+  CHECK(run_loop_until([&] { return response.has_value(); }, 5000));
+  CHECK_TEXT(response->ok(), response->error.c_str());
 }
