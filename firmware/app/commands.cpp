@@ -36,6 +36,7 @@ int run_command(const Command& command) {
   return with_config_errors([&] {
     Prepared prepared = prepare(command);
     const config::Config& config = prepared.loaded.config;
+    if (const auto level = log::level_from_name(config.log.level)) log::set_threshold(*level);
     if (config.platform.kind == "retake" || config.output.url.starts_with("rtmps://")) net::require_tls_backend();
     std::optional<net::AdditionalTrust> trust;
     if (config.tls.ca_file) trust.emplace(*config.tls.ca_file);
@@ -55,7 +56,8 @@ int run_command(const Command& command) {
       const DataFiles files(directory);
       return pipeline::plan_pipeline(config, files, facts, pipeline::probe_gst_element, fallbacks);
     };
-    StreamingApp app(config, std::move(prepared.plan), replan, std::move(account), http);
+    auto reread_config = [command] { return load_config(command).config; };
+    StreamingApp app(config, std::move(prepared.plan), replan, std::move(account), http, reread_config);
     return app.run();
   });
 }

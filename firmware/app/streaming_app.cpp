@@ -4,6 +4,7 @@
 #include "common/fault_barrier.hpp"
 #include "common/glib_handles.hpp"
 #include "common/log.hpp"
+#include "common/off_loop.hpp"
 #include "common/redact.hpp"
 #include "common/untrusted_text.hpp"
 #include "common/urls.hpp"
@@ -28,8 +29,10 @@ double unit_random() { return g_random_double(); }
 
 StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan plan,
                            pipeline::Supervisor::Replan replan, std::optional<retake::Account> account,
-                           net::HttpClient& http)
+                           net::HttpClient& http, ConfigReader reread_config)
     : config_(config),
+      running_(config),
+      reread_config_(std::move(reread_config)),
       loop_(g_main_loop_new(nullptr, FALSE)),
       machine_({.checks_verification = account.has_value(),
                 .fetches_key = account.has_value(),
@@ -247,7 +250,14 @@ void StreamingApp::create_front_panel(const board::BoardGpio& lines) {
   front_panel_ = std::make_unique<gpio::FrontPanel>(
       lines, *gpio_chips_, clock_,
       gpio::FrontPanel::Handlers{
-          .action_short = {},  // going off air and back by a short press: the next step of issue 14
+          .action_short =
+              [this] {
+                if (machine_.state().phase == live::Phase::off_air) {
+                  machine_.post(live::event::GoOnAir{});
+                } else {
+                  machine_.post(live::event::GoOffAir{"the action button was pressed"});
+                }
+              },
           .action_long =
               [this] {
                 log::notice("the action button was held: stopping");
@@ -342,6 +352,65 @@ void StreamingApp::tell_service_manager(const live::LiveState& now, const live::
   }
 }
 
+// SIGHUP: the configuration file is read again off the loop; what can change without dropping
+// the stream is applied (log.level, scene.title, thumbnail.interval_s, chat.blocked_words), the
+// sections that changed otherwise are named in `status` as needing a restart. A file that does
+// not parse changes nothing.
+void StreamingApp::reload() {
+  if (reloading_) return;
+  reloading_ = true;
+  log::notice("SIGHUP: reading the configuration again");
+  service_manager_->reloading();
+  struct Outcome {
+    std::optional<config::Config> config;
+    std::string problem;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  run_off_loop(
+      [reread = reread_config_, outcome] {
+        try {
+          outcome->config = reread();
+        } catch (const config::ConfigError& error) {
+          outcome->problem = error.what();
+        } catch (const std::exception& error) {
+          outcome->problem = std::string("cannot read the configuration: ") + error.what();
+        }
+      },
+      [this, alive = std::weak_ptr<int>(alive_), outcome] {
+        if (alive.expired()) return;
+        reloading_ = false;
+        status_.reloaded_unix_ms = status::unix_now_ms();
+        if (outcome->config) {
+          apply_reload(*outcome->config);
+        } else {
+          status_.reload_problem = outcome->problem;
+          log::error("SIGHUP: ", outcome->problem, "; the running settings are kept");
+        }
+        service_manager_->ready();
+        publish_status();
+      });
+}
+
+void StreamingApp::apply_reload(const config::Config& next) {
+  if (const auto level = log::level_from_name(next.log.level)) log::set_threshold(*level);
+  screen_.set_title(next.scene.title);
+  if (uploader_ && next.thumbnail.interval_s != running_.thumbnail.interval_s) {
+    uploader_->set_interval_s(next.thumbnail.interval_s);
+  }
+  chat_merger_.set_blocked_words(next.chat.blocked_words);
+  running_.log = next.log;
+  running_.scene.title = next.scene.title;
+  running_.thumbnail.interval_s = next.thumbnail.interval_s;
+  running_.chat.blocked_words = next.chat.blocked_words;
+  // What differs beyond that needs a new process (the pipeline, the platform, the sources).
+  status_.reload_problem.clear();
+  status_.reload_needs_restart = config::changed_sections(running_, next);
+  std::string pending;
+  for (const auto& section : status_.reload_needs_restart) pending += (pending.empty() ? "" : ", ") + section;
+  log::notice("SIGHUP: configuration applied",
+              pending.empty() ? std::string() : "; changed but needing a restart: " + pending);
+}
+
 void StreamingApp::install_signal_handlers() {
   auto on_stop_signal = [](gpointer self) -> gboolean {
     fault::contain("the stop signal", [&] { static_cast<StreamingApp*>(self)->stop("stop signal received"); });
@@ -367,15 +436,14 @@ void StreamingApp::install_signal_handlers() {
         return G_SOURCE_CONTINUE;
       },
       this));
-  // SIGHUP's default action ends the process without EOS or stream/stop; a box that is told
-  // to reload must keep streaming (reloading settings is the appliance work's, not yet here).
+  // `systemctl reload agentcast`: the configuration again, without dropping the stream.
   sighup_ = SourceId(g_unix_signal_add(
       SIGHUP,
-      [](gpointer) -> gboolean {
-        log::notice("SIGHUP received: nothing to reload in this version; streaming on");
+      [](gpointer self) -> gboolean {
+        fault::contain("SIGHUP", [&] { static_cast<StreamingApp*>(self)->reload(); });
         return G_SOURCE_CONTINUE;
       },
-      nullptr));
+      this));
 }
 
 void StreamingApp::stop(const std::string& reason) {
@@ -437,6 +505,11 @@ void StreamingApp::drive_pipeline(const live::LiveState& now, const live::LiveSt
     case live::Phase::credentials_rejected:
     case live::Phase::platform_error:
       supervisor_->disconnect();
+      break;
+    case live::Phase::off_air:
+      // The platform is told the stream ended; the picture keeps running for the next go.
+      supervisor_->disconnect();
+      target_->finish([] {});
       break;
     case live::Phase::stopping:
       shutdown_deadline_.once(kShutdownDeadlineMs, [this] {

@@ -39,6 +39,7 @@
 #include "status/status_file.hpp"
 #include "status/throughput_meter.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,10 +48,14 @@ namespace agentcast::app {
 
 class StreamingApp {
  public:
+  // Reads the configuration file again (SIGHUP); throws config::ConfigError. Called off the
+  // main loop.
+  using ConfigReader = std::function<config::Config()>;
+
   // `account` given: retake.tv mode (the API through `http`, which outlives the app);
   // otherwise the fixed output.url. `replan` plans the pipeline again after a part failed.
   StreamingApp(const config::Config& config, pipeline::PipelinePlan plan, pipeline::Supervisor::Replan replan,
-               std::optional<retake::Account> account, net::HttpClient& http);
+               std::optional<retake::Account> account, net::HttpClient& http, ConfigReader reread_config);
   ~StreamingApp();
   StreamingApp(const StreamingApp&) = delete;
   StreamingApp& operator=(const StreamingApp&) = delete;
@@ -75,9 +80,15 @@ class StreamingApp {
   bool degraded() const;
   void run_long_press_command() const;
   void tell_service_manager(const live::LiveState& now, const live::LiveState& before);
+  void reload();
+  void apply_reload(const config::Config& next);
   void pipeline_runs();
 
-  const config::Config& config_;
+  const config::Config& config_;  // as started; SIGHUP changes only running_
+  config::Config running_;        // config_ with what the last SIGHUP changed without a restart
+  ConfigReader reread_config_;
+  bool reloading_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with the app: off-loop work checks it
   GMainLoopPtr loop_;
   live::MainLoopClock clock_;
   live::GoLive machine_;

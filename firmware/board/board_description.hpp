@@ -32,6 +32,7 @@ struct BoardGpio {
   std::optional<GpioLine> aux_button;
 
   bool empty() const { return !status_led && !live_led && !action_button && !aux_button; }
+  bool operator==(const BoardGpio&) const = default;
 };
 
 // A "gpio" object (board files and the config's board.gpio alike); BoardError messages start

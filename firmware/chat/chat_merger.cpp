@@ -29,7 +29,13 @@ ChatMerger::ChatMerger(Options options, live::Clock& clock, scene::ScreenState& 
       screen_(screen),
       tokens_(options_.max_events_per_s),
       refilled_at_ms_(clock.now_ms()) {
-  for (const auto& word : options_.blocked_words) {
+  set_blocked_words(options_.blocked_words);
+}
+
+void ChatMerger::set_blocked_words(const std::vector<std::string>& words) {
+  options_.blocked_words = words;
+  folded_blocked_words_.clear();
+  for (const auto& word : words) {
     if (!word.empty()) folded_blocked_words_.push_back(folded(word));
   }
 }

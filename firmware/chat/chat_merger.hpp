@@ -35,6 +35,8 @@ class ChatMerger {
   ChatMerger(Options options, live::Clock& clock, scene::ScreenState& screen);
 
   Outcome accept(const ChatEvent& event);
+  // chat.blocked_words again (SIGHUP): from the next event on.
+  void set_blocked_words(const std::vector<std::string>& words);
   const Counters& counters() const { return counters_; }
 
  private:

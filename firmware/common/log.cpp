@@ -4,15 +4,22 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
 namespace agentcast::log {
 namespace {
 
-bool debug_enabled() {
-  static const bool enabled = g_getenv("AGENTCAST_DEBUG") != nullptr;
-  return enabled;
+bool debug_forced() {
+  static const bool forced = g_getenv("AGENTCAST_DEBUG") != nullptr;
+  return forced;
+}
+
+// The process's one log threshold: streaming threads log too, so it is atomic.
+std::atomic<int>& threshold() {
+  static std::atomic<int> value{static_cast<int>(Level::info)};
+  return value;
 }
 
 // journald sets JOURNAL_STREAM for services whose stderr it reads; it then parses the
@@ -40,8 +47,18 @@ const char* level_name(Level level) {
 
 }  // namespace
 
+void set_threshold(Level level) { threshold().store(static_cast<int>(level), std::memory_order_relaxed); }
+
+std::optional<Level> level_from_name(std::string_view name) {
+  for (const Level level : {Level::error, Level::warning, Level::notice, Level::info, Level::debug}) {
+    if (name == level_name(level)) return level;
+  }
+  return std::nullopt;
+}
+
 void write(Level level, const std::string& message) {
-  if (level == Level::debug && !debug_enabled()) return;
+  const bool wanted = debug_forced() || static_cast<int>(level) <= threshold().load(std::memory_order_relaxed);
+  if (!wanted) return;
   if (stderr_is_journal()) {
     std::fprintf(stderr, "<%d>%.*s\n", static_cast<int>(level), static_cast<int>(message.size()), message.data());
     return;

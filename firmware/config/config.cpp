@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "common/json_input.hpp"
+#include "common/log.hpp"
 #include "common/paths.hpp"
 #include "common/small_file.hpp"
 #include "common/urls.hpp"
@@ -442,6 +443,13 @@ void read_status(Section section, Status& out) {
   out.file = expand_home(out.file);
 }
 
+void read_log(Section section, Log& out) {
+  section.read("level", out.level);
+  section.reject_unknown_keys();
+  require(log::level_from_name(out.level).has_value(), section, "level",
+          "expected \"error\", \"warning\", \"notice\", \"info\" or \"debug\"");
+}
+
 void read_board(Section section, Board& out) {
   section.read("name", out.name);
   section.read("long_press_command", out.long_press_command);
@@ -498,8 +506,30 @@ Config parse(std::string_view json_text, std::string_view source_name) {
   read_notify(root.child("notify"), config.notify);
   read_board(root.child("board"), config.board);
   read_status(root.child("status"), config.status);
+  read_log(root.child("log"), config.log);
   root.reject_unknown_keys();
   return config;
+}
+
+std::vector<std::string> changed_sections(const Config& a, const Config& b) {
+  std::vector<std::string> changed;
+  const auto note = [&](bool same, const char* name) {
+    if (!same) changed.emplace_back(name);
+  };
+  note(a.platform == b.platform, "platform");
+  note(a.output == b.output, "output");
+  note(a.tls == b.tls, "tls");
+  note(a.video == b.video, "video");
+  note(a.audio == b.audio, "audio");
+  note(a.scene == b.scene, "scene");
+  note(a.thumbnail == b.thumbnail, "thumbnail");
+  note(a.chat == b.chat, "chat");
+  note(a.agent == b.agent, "agent");
+  note(a.notify == b.notify, "notify");
+  note(a.board == b.board, "board");
+  note(a.status == b.status, "status");
+  note(a.log == b.log, "log");
+  return changed;
 }
 
 Config load_file(const std::string& path) {

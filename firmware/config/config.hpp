@@ -16,14 +16,20 @@ struct Platform {
   std::string api_base = "https://retake.tv/api/v1";
   std::string skill_url = "https://retake.tv/skill.json";
   std::string credentials = "~/.config/retake/credentials.json";
+
+  bool operator==(const Platform&) const = default;
 };
 
 struct Output {
   std::string url = "rtmp://127.0.0.1/live/demo";
+
+  bool operator==(const Output&) const = default;
 };
 
 struct Tls {
   std::optional<std::string> ca_file;  // extra trust anchors for HTTPS and RTMPS
+
+  bool operator==(const Tls&) const = default;
 };
 
 struct Video {
@@ -35,6 +41,8 @@ struct Video {
   std::string encoder = "auto";
 
   int keyframe_interval_frames() const;
+
+  bool operator==(const Video&) const = default;
 };
 
 struct Audio {
@@ -43,12 +51,16 @@ struct Audio {
   int bitrate_kbps = 128;
   int rate = 44100;
   int channels = 2;
+
+  bool operator==(const Audio&) const = default;
 };
 
 struct Scene {
   std::string title;
   std::string log_file = "/tmp/stream.log";
   std::string font = "Monospace 14";
+
+  bool operator==(const Scene&) const = default;
 };
 
 struct Thumbnail {
@@ -59,10 +71,14 @@ struct Thumbnail {
   // A picture that changed a lot gets a thumbnail before interval_s, but not sooner than this
   // after the previous one.
   double min_gap_s = 30;
+
+  bool operator==(const Thumbnail&) const = default;
 };
 
 struct Status {
   std::string file;  // empty: /run/agentcast/status.json, or the user's runtime directory
+
+  bool operator==(const Status&) const = default;
 };
 
 // One entry of chat.sources.
@@ -73,6 +89,8 @@ struct ChatSource {
   std::string signer_url;   // douyin: a local service that signs the push URL (instead of url)
   std::string cookie;       // douyin with url: the Cookie header (ttwid=...): a credential, never logged
   double heartbeat_s = 10;  // douyin: the heartbeat frame's interval
+
+  bool operator==(const ChatSource&) const = default;
 };
 
 inline constexpr const char* kRetakeSocketIoUrl = "wss://retake.tv/socket.io/";
@@ -94,6 +112,8 @@ struct Chat {
   std::vector<std::string> blocked_words;
   // In a flood, at most this many events a second reach the screen; the rest are counted.
   double max_events_per_s = 20;
+
+  bool operator==(const Chat&) const = default;
 };
 
 struct Board {
@@ -102,6 +122,8 @@ struct Board {
   // Run after a long press of the action button has stopped the stream (absolute path, then
   // arguments; no shell). None by default; the board image sets systemctl poweroff.
   std::vector<std::string> long_press_command;
+
+  bool operator==(const Board&) const = default;
 };
 
 // The AI agent whose replies the box shows and speaks (Open-LLM-VTuber's /proxy-ws).
@@ -112,6 +134,8 @@ struct Agent {
   int max_queue = 20;                           // chat waiting for the agent; the oldest dropped beyond
   double turn_timeout_s = 120;                  // a turn with no conversation-chain-end is ended
   bool reply_to_chat = false;                   // retake.tv: the reply's text also to the agent's own chat
+
+  bool operator==(const Agent&) const = default;
 };
 
 // What the owner is told, and where (notify/owner_notifier.hpp).
@@ -121,6 +145,16 @@ struct Notify {
   double big_tip = 0;                // a tip of at least this much is worth a message; 0: none
   double heartbeat_h = 4;            // a heartbeat message this often
   double trouble_after_s = 300;      // off air this long, not by choice: someone should look
+
+  bool operator==(const Notify&) const = default;
+};
+
+// What the log says: lines below `level` are left out (AGENTCAST_DEBUG=1 forces "debug").
+// Reloaded by SIGHUP.
+struct Log {
+  std::string level = "info";  // "error", "warning", "notice", "info" or "debug"
+
+  bool operator==(const Log&) const = default;
 };
 
 struct Config {
@@ -136,9 +170,12 @@ struct Config {
   Notify notify;
   Board board;
   Status status;
+  Log log;
 
   int thumbnail_width() const { return thumbnail.width > 0 ? thumbnail.width : video.width; }
   int thumbnail_height() const { return thumbnail.height > 0 ? thumbnail.height : video.height; }
+
+  bool operator==(const Config&) const = default;
 };
 
 // A configuration problem; what() is the full message: "<file>: video.fps: expected an integer"
@@ -153,6 +190,9 @@ Config parse(std::string_view json_text, std::string_view source_name);
 
 // Reads and parses a file; a missing or unreadable file is a ConfigError.
 Config load_file(const std::string& path);
+
+// The top-level sections ("video", "chat", ...) whose settings differ between `a` and `b`.
+std::vector<std::string> changed_sections(const Config& a, const Config& b);
 
 // Video encoders with a pipeline fragment; "auto" picks from the board's list.
 bool is_known_encoder(std::string_view name);

@@ -31,6 +31,8 @@ std::string_view led_state_name(LedState state) {
       return "reconnecting";
     case LedState::error:
       return "credentials or platform error";
+    case LedState::off_air:
+      return "off air";
     case LedState::stopping:
       return "stopping";
     case LedState::fatal:
@@ -57,6 +59,8 @@ LedPattern pattern_for(LedState state) {
       return {kBlink5Hz, kOff};
     case LedState::error:
       return {kThreeFlashes, kOff};
+    case LedState::off_air:
+      return {kSlowBlink, kOff};
     case LedState::stopping:
       return {kOff, kBlink2Hz};
     case LedState::fatal:
@@ -86,6 +90,8 @@ LedState led_state_for(live::Phase phase, bool degraded, bool fatal) {
     case live::Phase::credentials_rejected:
     case live::Phase::platform_error:
       return LedState::error;
+    case live::Phase::off_air:
+      return LedState::off_air;
     case live::Phase::stopping:
     case live::Phase::stopped:
       return LedState::stopping;

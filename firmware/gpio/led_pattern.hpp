@@ -18,6 +18,7 @@ enum class LedState {
   live_degraded,  // on air, but the platform API or a chat source is failing
   reconnecting,   // an attempt failed; waiting before the next
   error,          // credentials rejected or the platform refused: a person must look
+  off_air,        // taken off air by the action button; a short press puts it on air again
   stopping,
   fatal,  // the box is going down after an internal fault (systemd starts it again)
 };

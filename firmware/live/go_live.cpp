@@ -31,10 +31,12 @@ int rank(Phase phase) {
     case Phase::credentials_rejected:
     case Phase::platform_error:
       return 8;
-    case Phase::stopping:
+    case Phase::off_air:
       return 9;
-    case Phase::stopped:
+    case Phase::stopping:
       return 10;
+    case Phase::stopped:
+      return 11;
   }
   return 0;
 }
@@ -194,6 +196,26 @@ void GoLive::on(const event::StopRequested& stop) {
   if (enter(Phase::stopping)) publish(before);
 }
 
+void GoLive::on(const event::GoOffAir& off) {
+  if (is_final(state_.phase) || state_.phase == Phase::off_air) return;
+  const LiveState before = state_;
+  next_attempt_.reset();
+  confirm_deadline_.reset();
+  healthy_.reset();
+  state_.problem.clear();
+  state_.retry_in_s.reset();
+  state_.platform.reset();
+  waited_in_ = Phase::starting;
+  log::notice(off.reason, ": going off air");
+  if (enter(Phase::off_air)) publish(before);
+}
+
+void GoLive::on(const event::GoOnAir&) {
+  if (state_.phase != Phase::off_air) return;
+  log::notice("going on air again");
+  begin_attempt();
+}
+
 void GoLive::on(const event::Stopped&) {
   if (state_.phase != Phase::stopping) return;
   const LiveState before = state_;
@@ -285,6 +307,8 @@ std::string GoLive::label_for(Phase phase) const {
       return "CREDENTIALS REJECTED";
     case Phase::platform_error:
       return "PLATFORM ERROR";
+    case Phase::off_air:
+      return "OFF AIR";
     case Phase::stopping:
       return "STOPPING";
     case Phase::stopped:

@@ -10,7 +10,8 @@
 // [awaiting-verification →] fetching-key → starting-session → connecting → confirming-live →
 // live), an attempt ends in one of the waiting phases, and the
 // next attempt is a new, higher-numbered one that begins with a fresh key. stopping and stopped
-// are final. Events of an attempt that already ended are dropped.
+// are final. Events of an attempt that already ended are dropped. off-air ends an attempt at
+// the owner's word and waits for it again (no retry is scheduled); on air again is a new attempt.
 #include "live/clock.hpp"
 #include "live/phase.hpp"
 #include "live/retry_policy.hpp"
@@ -53,11 +54,17 @@ struct StopRequested {
   std::string reason;
 };
 struct Stopped {};  // the output is closed and the platform told: nothing is left to do
+// The owner takes the box off air (the stream ends, the process stays) and back on air (a new
+// attempt, with a fresh key).
+struct GoOffAir {
+  std::string reason;
+};
+struct GoOnAir {};
 }  // namespace event
 
-using Event =
-    std::variant<event::Start, event::Verification, event::KeyFetched, event::SessionStarted, event::Publishing,
-                 event::PlatformStatus, event::Failed, event::StopRequested, event::Stopped>;
+using Event = std::variant<event::Start, event::Verification, event::KeyFetched, event::SessionStarted,
+                           event::Publishing, event::PlatformStatus, event::Failed, event::StopRequested,
+                           event::Stopped, event::GoOffAir, event::GoOnAir>;
 
 struct PlatformFacts {
   bool is_live = false;
@@ -117,6 +124,8 @@ class GoLive {
   void on(const event::Failed& failed);
   void on(const event::StopRequested& stop);
   void on(const event::Stopped&);
+  void on(const event::GoOffAir& off);
+  void on(const event::GoOnAir&);
 
   void begin_attempt();
   void end_attempt(const RetryDecision& decision, const std::string& reason);

@@ -6,7 +6,7 @@
 namespace agentcast::live {
 namespace {
 
-constexpr std::array<std::pair<Phase, std::string_view>, 13> kNames{{
+constexpr std::array<std::pair<Phase, std::string_view>, 14> kNames{{
     {Phase::starting, "starting"},
     {Phase::checking_verification, "checking-verification"},
     {Phase::awaiting_verification, "awaiting-verification"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<Phase, std::string_view>, 13> kNames{{
     {Phase::reconnecting, "reconnecting"},
     {Phase::credentials_rejected, "credentials-rejected"},
     {Phase::platform_error, "platform-error"},
+    {Phase::off_air, "off-air"},
     {Phase::stopping, "stopping"},
     {Phase::stopped, "stopped"},
 }};

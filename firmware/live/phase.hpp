@@ -18,6 +18,7 @@ enum class Phase {
   reconnecting,           // an attempt failed; waiting before the whole sequence again
   credentials_rejected,   // retake: 401; shown, tried again once a minute
   platform_error,         // retake: the platform refused a go-live request (400, 404); once a minute
+  off_air,                // the owner took the box off air (the action button): the picture runs, nothing is sent
   stopping,               // EOS and stream/stop
   stopped,
 };

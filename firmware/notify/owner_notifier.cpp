@@ -48,8 +48,8 @@ void OwnerNotifier::on_change(const live::LiveState& now, const live::LiveState&
     send("live", {{"url", options_.watch_url}});
     return;
   }
-  if (now.phase == live::Phase::stopping) {
-    trouble_since_ms_.reset();
+  if (now.phase == live::Phase::stopping || now.phase == live::Phase::off_air) {
+    trouble_since_ms_.reset();  // the owner's own doing, not trouble
     return;
   }
   if (!trouble_since_ms_) trouble_since_ms_ = clock_.now_ms();

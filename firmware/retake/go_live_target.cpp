@@ -179,6 +179,7 @@ void GoLiveTarget::finish(const std::function<void()>& done) {
     done();
     return;
   }
+  session_started_ = false;  // told once: off air, then stopped, is one stream/stop
   client_.stop_stream([this, done](const ApiResult<StopResult>& result) {
     if (result.ok()) {
       log::notice("stream stopped on retake.tv: ", result.value->duration_seconds, " s, ", result.value->viewers,

@@ -24,7 +24,8 @@ ThumbnailUploader::ThumbnailUploader(const config::Config& config, StreamApi& cl
       thumbnails_(thumbnails),
       screen_(screen),
       status_(status),
-      retries_(live::policy::kThumbnails, std::move(unit_random)) {
+      retries_(live::policy::kThumbnails, std::move(unit_random)),
+      interval_s_(config.thumbnail.interval_s) {
   machine_.subscribe([this](const live::LiveState& now, const live::LiveState& before) { on_change(now, before); });
 }
 
@@ -41,8 +42,13 @@ void ThumbnailUploader::on_change(const live::LiveState& now, const live::LiveSt
   }
 }
 
+void ThumbnailUploader::set_interval_s(double interval_s) {
+  interval_s_ = interval_s;
+  if (periodic_) schedule_periodic(machine_.state().attempt);
+}
+
 void ThumbnailUploader::schedule_periodic(std::uint64_t attempt) {
-  periodic_ = clock_.after(static_cast<std::int64_t>(config_.thumbnail.interval_s * 1000), [this, attempt] {
+  periodic_ = clock_.after(static_cast<std::int64_t>(interval_s_ * 1000), [this, attempt] {
     upload(attempt, "periodic");
     schedule_periodic(attempt);
   });

@@ -21,6 +21,8 @@ class ThumbnailUploader {
 
   // Called once per go-live when its first thumbnail was uploaded or given up on.
   void on_first_done(std::function<void(std::uint64_t attempt)> listener) { first_done_ = std::move(listener); }
+  // thumbnail.interval_s again (SIGHUP): the next periodic upload is this far from now.
+  void set_interval_s(double interval_s);
 
  private:
   void on_change(const live::LiveState& now, const live::LiveState& before);
@@ -39,6 +41,7 @@ class ThumbnailUploader {
   live::Retries retries_;
   std::uint64_t lines_at_last_ = 0;
   std::int64_t last_upload_ms_ = 0;
+  double interval_s_;
   std::unique_ptr<live::Alarm> periodic_;
   std::unique_ptr<live::Alarm> retry_;
   std::unique_ptr<live::Alarm> change_check_;

@@ -263,6 +263,9 @@ std::string to_json_text(const BoxStatus& status) {
       {"platform_uptime_s", optional_json(status.platform_uptime_s)},
       {"skill_warning", status.skill_warning},
       {"log_file_problem", status.log_file_problem},
+      {"reloaded_unix_ms", optional_json(status.reloaded_unix_ms)},
+      {"reload_problem", status.reload_problem},
+      {"reload_needs_restart", status.reload_needs_restart},
   };
   return document.dump(2) + "\n";
 }
@@ -293,6 +296,10 @@ BoxStatus from_json_text(std::string_view text) {
   status.audio_source = read.optional<std::string>("audio_source").value_or("");
   status.fallbacks = read.optional<std::vector<std::string>>("fallbacks").value_or(std::vector<std::string>{});
   status.gpio_left_out = read.optional<std::vector<std::string>>("gpio_left_out").value_or(std::vector<std::string>{});
+  status.reloaded_unix_ms = read.optional<std::int64_t>("reloaded_unix_ms");
+  status.reload_problem = read.optional<std::string>("reload_problem").value_or("");
+  status.reload_needs_restart =
+      read.optional<std::vector<std::string>>("reload_needs_restart").value_or(std::vector<std::string>{});
   status.pipeline_rebuilds = read.optional<int>("pipeline_rebuilds").value_or(0);
   status.fps_in = read.get<double>("fps_in");
   status.fps_out = read.get<double>("fps_out");
@@ -341,6 +348,12 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
       << (status.audio_source.empty() ? "-" : status.audio_source) << ", " << status.pipeline_rebuilds << " rebuilds\n";
   for (const auto& fallback : status.fallbacks) out << "fallback:   " << fallback << "\n";
   for (const auto& line : status.gpio_left_out) out << "gpio:       left out: " << line << "\n";
+  if (status.reloaded_unix_ms) {
+    out << "reloaded:   " << at_and_ago(*status.reloaded_unix_ms, now_unix_ms);
+    if (!status.reload_problem.empty()) out << ", kept the running settings: " << status.reload_problem;
+    for (const auto& section : status.reload_needs_restart) out << ", " << section << " changed (needs a restart)";
+    out << "\n";
+  }
   out << "video:      " << status.fps_in << " fps in, " << status.fps_out << " fps out, " << status.frames_dropped
       << " frames dropped, " << status.frames_skipped << " still frames past the encoder, " << std::setprecision(0)
       << status.bitrate_kbps << " kbit/s sent\n"

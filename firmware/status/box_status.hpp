@@ -68,6 +68,12 @@ struct BoxStatus {
 
   std::string log_file_problem;  // what is wrong with scene.log_file; empty while it is followed
 
+  // The last SIGHUP: when the configuration was read again, what was wrong with it (then
+  // nothing changed), and the sections that changed but take effect only after a restart.
+  std::optional<std::int64_t> reloaded_unix_ms;
+  std::string reload_problem;
+  std::vector<std::string> reload_needs_restart;
+
   void api_error(std::string message, std::int64_t now_unix_ms);
 };
 

@@ -76,6 +76,16 @@ TEST(ChatMerger, BlockedWordsAreCaughtInTextAndNamesWhateverTheCase) {
   LONGS_EQUAL(3, merger.counters().blocked);
 }
 
+// SIGHUP gives new words: from the next event on, the old ones no longer hold anything back.
+TEST(ChatMerger, BlockedWordsGivenAgainApplyFromTheNextEvent) {
+  CHECK(merger.accept(comment("1", "buy spam now")) == ChatMerger::Outcome::blocked);
+  merger.set_blocked_words({"Scam", ""});
+  CHECK(merger.accept(comment("2", "buy spam now")) == ChatMerger::Outcome::shown);
+  CHECK(merger.accept(comment("3", "a SCAM link")) == ChatMerger::Outcome::blocked);
+  merger.set_blocked_words({});
+  CHECK(merger.accept(comment("4", "a scam link")) == ChatMerger::Outcome::shown);
+}
+
 TEST(ChatMerger, AFloodShowsAtMostTheCapASecondAndCountsTheRest) {
   int shown = 0;
   for (int second = 0; second < 10; ++second) {

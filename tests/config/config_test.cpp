@@ -228,6 +228,25 @@ TEST(Config, LoadFileUsesThePathInMessages) {
   }
 }
 
+TEST(Config, TheLogLevelIsOneOfTheJournalsLevels) {
+  STRCMP_EQUAL("info", parse("{}", "test.json").log.level.c_str());
+  STRCMP_EQUAL("debug", parse(R"({"log": {"level": "debug"}})", "test.json").log.level.c_str());
+  STRCMP_EQUAL("test.json: log.level: expected \"error\", \"warning\", \"notice\", \"info\" or \"debug\"",
+               error_of(R"({"log": {"level": "loud"}})").c_str());
+  STRCMP_EQUAL("test.json: log.colour: unknown key", error_of(R"({"log": {"colour": true}})").c_str());
+}
+
+// What SIGHUP reports as needing a restart: the sections whose settings differ.
+TEST(Config, ChangedSectionsNameEverySectionThatDiffers) {
+  const auto before = parse(R"({"video": {"fps": 30}, "chat": {"blocked_words": ["a"]}})", "test.json");
+  CHECK(agentcast::config::changed_sections(before, before).empty());
+  const auto after = parse(R"({"video": {"fps": 25}, "chat": {"blocked_words": ["b"]}, "log": {"level": "debug"},
+                               "board": {"gpio": {"status_led": {"chip": "gpiochip0", "line": 4}}}})",
+                           "test.json");
+  CHECK((std::vector<std::string>{"video", "chat", "board", "log"}) ==
+        agentcast::config::changed_sections(before, after));
+}
+
 TEST(Config, TheConfigShippedInTheRootfsOverlayIsValid) {
   const auto config = agentcast::config::load_file(AGENTCAST_SOURCE_DIR "/rootfs-overlay/etc/agentcast/agentcast.json");
   STRCMP_EQUAL("retake", config.platform.kind.c_str());

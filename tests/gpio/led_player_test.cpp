@@ -21,7 +21,8 @@ constexpr std::array kAllStates{LedState::booting,      LedState::awaiting_verif
                                 LedState::connecting,   LedState::confirming,
                                 LedState::live,         LedState::live_degraded,
                                 LedState::reconnecting, LedState::error,
-                                LedState::stopping,     LedState::fatal};
+                                LedState::off_air,      LedState::stopping,
+                                LedState::fatal};
 
 // What a line shows over 4 s, sampled every 50 ms: "#" lit, "." dark.
 std::string drawn(const FakeOutputLine& line, std::int64_t from_ms) {
@@ -75,6 +76,7 @@ TEST(LedPlayer, EveryStateHasItsOwnPatternOverTime) {
   expect(LedState::live_degraded, slow, on);
   expect(LedState::reconnecting, blink_5hz, off);
   expect(LedState::error, three_flashes, off);
+  expect(LedState::off_air, slow, off);
   expect(LedState::stopping, off, blink_2hz);
   expect(LedState::fatal, blink_5hz, blink_5hz);
 }
@@ -135,6 +137,7 @@ TEST(LedPlayer, TheGoLivePhasesMapToTheDocumentedStates) {
   CHECK(led_state_for(Phase::live, false, false) == LedState::live);
   CHECK(led_state_for(Phase::live, true, false) == LedState::live_degraded);
   CHECK(led_state_for(Phase::reconnecting, true, false) == LedState::reconnecting);
+  CHECK(led_state_for(Phase::off_air, false, false) == LedState::off_air);
   CHECK(led_state_for(Phase::credentials_rejected, false, false) == LedState::error);
   CHECK(led_state_for(Phase::platform_error, false, false) == LedState::error);
   CHECK(led_state_for(Phase::stopping, false, false) == LedState::stopping);

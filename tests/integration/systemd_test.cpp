@@ -1,8 +1,10 @@
 // The box under systemd's notify protocol, with the service manager's socket owned by the
 // test: READY=1 once the pipeline runs, STATUS= following the go-live state, keep-alives for
 // the watchdog that stop while the main loop is wedged and come back when it turns again,
-// STOPPING=1 on SIGTERM. The loop is wedged from outside (an LD_PRELOADed poll() that holds
-// the main thread while a file exists) so the binary under test is the one that ships.
+// STOPPING=1 on SIGTERM; SIGHUP (systemctl reload) reads the configuration again without
+// dropping the stream: RELOADING=1, then READY=1, what needs a restart named in `status`. The loop is wedged from
+// outside (an LD_PRELOADed poll() that holds the main thread while a file exists) so the binary under test is the one
+// that ships.
 #include "support/box_process.hpp"
 #include "support/box_status_watch.hpp"
 #include "support/nginx_rtmp.hpp"
@@ -11,6 +13,7 @@
 
 #include <CppUTest/TestHarness.h>
 #include <glib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -40,15 +43,21 @@ TEST_GROUP(SystemdService) {
   std::unique_ptr<NginxRtmp> server;
   std::unique_ptr<NotifySocket> manager;
 
+  std::string key = "sk_systemd_" + std::to_string(g_random_int());
+
   void setup() override {
     server = std::make_unique<NginxRtmp>(dir);
     manager = std::make_unique<NotifySocket>(dir.file("notify.sock"));
-    dir.write("agentcast.json",
-              R"({"platform": {"kind": "rtmp"},
-      "output": {"url": "rtmp://127.0.0.1:)" +
-                  std::to_string(server->rtmp_port()) + "/live/sk_systemd_" + std::to_string(g_random_int()) + R"("},
-      "board": {"name": "generic"}, "scene": {"log_file": ")" +
-                  dir.file("stream.log") + R"("}, "status": {"file": ")" + dir.file("status.json") + R"("}})");
+    write_config(R"("title": "First")", 1500);
+  }
+  // `scene_extra`: keys of the scene section; `bitrate_kbps`: the video's; `more`: sections.
+  void write_config(const std::string& scene_extra, int bitrate_kbps, const std::string& more = "") {
+    const std::string url = "rtmp://127.0.0.1:" + std::to_string(server->rtmp_port()) + "/live/" + key;
+    dir.write("agentcast.json", R"({"platform": {"kind": "rtmp"}, "output": {"url": ")" + url +
+                                    R"("}, "video": {"bitrate_kbps": )" + std::to_string(bitrate_kbps) +
+                                    R"(}, "board": {"name": "generic"}, "scene": {)" + scene_extra +
+                                    R"(, "log_file": ")" + dir.file("stream.log") + R"("}, "status": {"file": ")" +
+                                    dir.file("status.json") + R"("})" + more + "}");
   }
   void teardown() override {
     manager.reset();
@@ -104,5 +113,44 @@ TEST(SystemdService, TheWatchdogKeepAliveStopsWhileTheMainLoopIsWedged) {
 
   std::filesystem::remove(dir.file("wedge"));
   CHECK_TEXT(manager->wait_for("WATCHDOG=1", 5s), dir.read("agentcast.log").c_str());
+  stop_box_gracefully(*box);
+}
+
+TEST(SystemdService, SighupReloadsTheConfigurationWithoutDroppingTheStream) {
+  auto box = start_under_systemd();
+  std::vector<std::string> seen;
+  CHECK_TEXT(manager->wait_for("STATUS=live", 30s, &seen), (joined(seen) + dir.read("agentcast.log")).c_str());
+  const auto live = wait_for_box_status(
+      dir.file("status.json"), [](const nlohmann::json& s) { return s.value("state", "") == "live"; }, 10s);
+  CHECK(live.held);
+
+  // A new title and log level take effect; a new bitrate is named as needing a restart.
+  write_config(R"("title": "Second")", 2000, R"(, "log": {"level": "notice"})");
+  box->signal(SIGHUP);
+  std::vector<std::string> reload;
+  CHECK_TEXT(manager->wait_for("RELOADING=1", 10s, &reload), joined(reload).c_str());
+  CHECK_TEXT(manager->wait_for("READY=1", 10s, &reload), joined(reload).c_str());
+  const auto reloaded = wait_for_box_status(
+      dir.file("status.json"), [](const nlohmann::json& s) { return !s["reloaded_unix_ms"].is_null(); }, 10s);
+  CHECK_TEXT(reloaded.held, reloaded.describe().c_str());
+  CHECK_TEXT(reloaded.last->at("reload_needs_restart") == nlohmann::json::array({"video"}),
+             reloaded.describe().c_str());
+  STRCMP_EQUAL("", reloaded.last->at("reload_problem").get<std::string>().c_str());
+  // The same stream: no new pipeline, no new connection.
+  CHECK(reloaded.last->at("state") == "live");
+  LONGS_EQUAL(live.last->at("pipeline_rebuilds").get<int>(), reloaded.last->at("pipeline_rebuilds").get<int>());
+  LONGS_EQUAL(live.last->at("restarts").get<int>(), reloaded.last->at("restarts").get<int>());
+  LONGS_EQUAL(box->pid(), reloaded.last->at("pid").get<int>());
+
+  // A file that does not parse changes nothing and says why.
+  dir.write("agentcast.json", R"({"video": {"fps": "fast"}})");
+  box->signal(SIGHUP);
+  const auto refused = wait_for_box_status(
+      dir.file("status.json"), [](const nlohmann::json& s) { return !s["reload_problem"].get<std::string>().empty(); },
+      10s);
+  CHECK_TEXT(refused.held, refused.describe().c_str());
+  const std::string problem = refused.last->at("reload_problem");
+  CHECK_TEXT(problem.find("video.fps") != std::string::npos, problem.c_str());
+  CHECK(refused.last->at("state") == "live");
   stop_box_gracefully(*box);
 }

@@ -79,6 +79,11 @@ struct Box {
   // Drives a fresh machine into `target` by the shortest route.
   void drive_to(Phase target) {
     if (target == Phase::starting) return;
+    if (target == Phase::off_air) {
+      machine.post(event::Start{});
+      machine.post(event::GoOffAir{"test"});
+      return;
+    }
     if (target == Phase::stopping || target == Phase::stopped) {
       machine.post(event::Start{});
       machine.post(event::StopRequested{"test"});
@@ -112,6 +117,7 @@ const std::vector<Phase> kAllPhases{Phase::starting,
                                     Phase::reconnecting,
                                     Phase::credentials_rejected,
                                     Phase::platform_error,
+                                    Phase::off_air,
                                     Phase::stopping,
                                     Phase::stopped};
 
@@ -352,6 +358,8 @@ TEST(GoLiveMachine, EveryEventInEveryPhase) {
       {"chat-unauthorized", failed(Step::chat, Failure::unauthorized)},
       {"stop", event::StopRequested{"test"}},
       {"stopped", event::Stopped{}},
+      {"off-air", event::GoOffAir{"test"}},
+      {"on-air", event::GoOnAir{}},
   };
   using P = Phase;
   const auto from_every_attempting_phase = [](P to) {
@@ -389,8 +397,22 @@ TEST(GoLiveMachine, EveryEventInEveryPhase) {
         {P::live, P::stopping},
         {P::reconnecting, P::stopping},
         {P::credentials_rejected, P::stopping},
-        {P::platform_error, P::stopping}}},
+        {P::platform_error, P::stopping},
+        {P::off_air, P::stopping}}},
       {"stopped", {{P::stopping, P::stopped}}},
+      {"off-air",
+       {{P::starting, P::off_air},
+        {P::checking_verification, P::off_air},
+        {P::awaiting_verification, P::off_air},
+        {P::fetching_key, P::off_air},
+        {P::starting_session, P::off_air},
+        {P::connecting, P::off_air},
+        {P::confirming_live, P::off_air},
+        {P::live, P::off_air},
+        {P::reconnecting, P::off_air},
+        {P::credentials_rejected, P::off_air},
+        {P::platform_error, P::off_air}}},
+      {"on-air", {{P::off_air, P::checking_verification}}},
   };
   for (const Phase phase : kAllPhases) {
     for (const auto& [name, event] : events) {
@@ -406,11 +428,39 @@ TEST(GoLiveMachine, EveryEventInEveryPhase) {
       const std::string what =
           std::string(name) + " in " + std::string(phase_name(phase)) + " -> " + std::string(phase_name(box.phase()));
       CHECK_TEXT(box.phase() == want, what.c_str());
-      // No event begins an attempt by itself except start; later ones come from the clock.
-      CHECK_TEXT(box.machine.state().attempt == attempt + (phase == P::starting && std::string(name) == "start"),
-                 what.c_str());
+      // No event begins an attempt by itself but start and on-air; later ones come from the clock.
+      const bool begins = (phase == P::starting && std::string(name) == "start") ||
+                          (phase == P::off_air && std::string(name) == "on-air");
+      CHECK_TEXT(box.machine.state().attempt == attempt + (begins ? 1 : 0), what.c_str());
     }
   }
+}
+
+// The action button's short press: off air ends the attempt and schedules nothing (the retry
+// that was pending is dropped, answers of the old attempt too); on air is a new attempt with a
+// fresh key, and off air is not "trouble" that waits for a retry.
+TEST(GoLiveMachine, OffAirWaitsForTheOwnerAndOnAirBeginsAFreshAttempt) {
+  Box box(true);
+  box.drive_to(Phase::reconnecting);
+  const auto attempt = box.machine.state().attempt;
+  const int keys = box.platform.keys_fetched;
+  box.machine.post(event::GoOffAir{"test"});
+  CHECK(box.phase() == Phase::off_air);
+  STRCMP_EQUAL("OFF AIR", box.machine.state().label.c_str());
+  STRCMP_EQUAL("", box.machine.state().problem.c_str());
+  CHECK_FALSE(box.machine.state().retry_in_s.has_value());
+  LONGS_EQUAL(0, box.clock.pending());
+  box.clock.advance(600000);
+  box.machine.post(event::Publishing{}, attempt);
+  CHECK(box.phase() == Phase::off_air);
+  LONGS_EQUAL(keys, box.platform.keys_fetched);
+
+  box.machine.post(event::GoOnAir{});
+  LONGS_EQUAL(attempt + 1, box.machine.state().attempt);
+  LONGS_EQUAL(keys + 1, box.platform.keys_fetched);
+  CHECK(box.phase() == Phase::connecting);
+  box.machine.post(event::GoOnAir{});  // a second press is the next toggle's business, not this one's
+  LONGS_EQUAL(attempt + 1, box.machine.state().attempt);
 }
 
 TEST(GoLiveMachine, SubscribersPostingDuringAChangeAreHandledAfterIt) {

@@ -324,3 +324,32 @@ TEST(RetakeAdapters, AnOpeningMessageNotYetSaidIsOwedToTheNextGoLiveAndEmptyMean
   quiet.first_thumbnail();
   CHECK(quiet.api.said.empty());
 }
+
+// The action button's short press: off air, the heartbeat stops and the platform is told the
+// stream ended once (a stop of the box later says nothing more); on air again is the whole
+// sequence with a fresh key, and its session is ended on its own.
+TEST(RetakeAdapters, OffAirEndsTheSessionOnceAndOnAirStartsAFreshOne) {
+  OpeningBox box;
+  box.live();
+  LONGS_EQUAL(1, box.api.count("rtmp"));
+  box.machine.post(live::event::GoOffAir{"test"});
+  CHECK(box.phase() == live::Phase::off_air);
+  int finished = 0;
+  box.target.finish([&] { ++finished; });
+  box.api.answer_all();
+  box.target.finish([&] { ++finished; });
+  LONGS_EQUAL(2, finished);
+  LONGS_EQUAL(1, box.api.count("stop"));
+  const int status_calls = box.api.count("status");
+  box.clock.advance(600000);
+  box.api.answer_all();
+  LONGS_EQUAL(status_calls, box.api.count("status"));  // no heartbeat while off air
+
+  box.machine.post(live::event::GoOnAir{});
+  box.live();
+  LONGS_EQUAL(2, box.api.count("rtmp"));
+  LONGS_EQUAL(2, box.api.count("start"));
+  box.target.finish([&] { ++finished; });
+  box.api.answer_all();
+  LONGS_EQUAL(2, box.api.count("stop"));
+}

@@ -21,6 +21,9 @@ BoxStatus busy_box() {
   status.fallbacks = {"audio: alsa failed (no such device); silence instead"};
   status.gpio_left_out = {"live LED: pinctrl-bcm2711 line 27 is busy (used by gpio-leds)"};
   status.pipeline_rebuilds = 1;
+  status.reloaded_unix_ms = 1700000100000;
+  status.reload_problem = "agentcast.json: video.fps: expected an integer";
+  status.reload_needs_restart = {"video", "chat"};
   status.server_host = "rtmp.example.net:1936";
   status.restarts = 2;
   status.fps_in = 30;
@@ -104,6 +107,9 @@ TEST(BoxStatus, EveryFieldSurvivesTheStatusFile) {
   CHECK(read.agent == written.agent);
   CHECK(read.notify == written.notify);
   CHECK(read.gpio_left_out == written.gpio_left_out);
+  CHECK(read.reloaded_unix_ms == written.reloaded_unix_ms);
+  STRCMP_EQUAL(written.reload_problem.c_str(), read.reload_problem.c_str());
+  CHECK(read.reload_needs_restart == written.reload_needs_restart);
 }
 
 TEST(BoxStatus, OwnerNotificationsHaveALineWithWhatWasDeliveredAndTheLastError) {
