@@ -88,6 +88,10 @@ int main(int argc, char** argv) {
   // libx264 asks for transparent huge pages for its frame buffers; each 2 MiB page is held
   // whole however little of it is used, which costs the box ~10 % of its memory for nothing.
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+  // GIO's proxy lookup (rtmp2sink's and libsoup's connections) reads GSettings; on a machine
+  // with dconf that starts a "dconf worker" thread for settings an appliance never has. The
+  // built-in defaults are the same (no proxy); the environment can still choose a backend.
+  g_setenv("GSETTINGS_BACKEND", "memory", FALSE);
   gst_init(nullptr, nullptr);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   try {
