@@ -9,11 +9,11 @@
 // or fd and thread counts that grow after the warm-up.
 #include "support/ffprobe.hpp"
 #include "support/retake_box.hpp"
+#include "support/scrolling_log.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -93,29 +93,6 @@ double av_span_difference_ms(const std::vector<Packet>& video, const std::vector
   return (span(audio) - span(video)) * 1000;
 }
 
-// A line every 300 ms, as an agent thinking aloud: the encoder always has real work.
-class ScrollingLog {
- public:
-  explicit ScrollingLog(std::string path)
-      : thread_([this, path = std::move(path)] {
-          for (int i = 0; !stop_; ++i) {
-            std::ofstream(path, std::ios::app) << "soak step " << i << ": the agent weighs option " << (i * 7919) % 1000
-                                               << " and writes another line of its reasoning\n";
-            std::this_thread::sleep_for(300ms);
-          }
-        }) {}
-  ~ScrollingLog() {
-    stop_ = true;
-    thread_.join();
-  }
-  ScrollingLog(const ScrollingLog&) = delete;
-  ScrollingLog& operator=(const ScrollingLog&) = delete;
-
- private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 }  // namespace
 
 TEST_GROUP_BASE(Soak, RetakeBoxTest){};
@@ -124,7 +101,7 @@ TEST(Soak, StreamsWithoutLosingFramesLeakingOrDrifting) {
   const char* configured = std::getenv("AGENTCAST_SOAK_S");
   const int duration_s = configured != nullptr ? std::max(60, std::atoi(configured)) : 150;
   write_config(R"({"interval_s": 15})");
-  const ScrollingLog log(dir.file("stream.log"));
+  const ScrollingLog log(dir.file("stream.log"), 300ms);
   auto box = start_box();
   wait_until_live(30s);
 

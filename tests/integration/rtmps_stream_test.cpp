@@ -5,17 +5,16 @@
 #include "support/child_process.hpp"
 #include "support/ffprobe.hpp"
 #include "support/nginx_rtmp.hpp"
+#include "support/scrolling_log.hpp"
 #include "support/silent_server.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
 #include <glib.h>
 
-#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -26,27 +25,6 @@ namespace {
 
 constexpr double kFps = 30;
 constexpr double kCapKbps = 1500;
-
-// Appends a line to the scene's log every 150 ms, so the encoder has real work.
-class LogWriter {
- public:
-  explicit LogWriter(std::string path)
-      : thread_([this, path = std::move(path)] {
-          for (int i = 0; !stop_; ++i) {
-            std::ofstream(path, std::ios::app) << "step " << i << ": the agent considers option " << (i * 7919) % 1000
-                                               << " and writes a longer line of reasoning to its log\n";
-            std::this_thread::sleep_for(150ms);
-          }
-        }) {}
-  ~LogWriter() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 std::string random_key() { return "sk_test_" + std::to_string(g_random_int()) + std::to_string(g_random_int()); }
 
@@ -91,7 +69,7 @@ TEST_GROUP(RtmpsStream) {
 
 TEST(RtmpsStream, PublishesThePlatformFormatOverRtmpsWithTheConfiguredCa) {
   write_config("rtmps://127.0.0.1:" + std::to_string(server->rtmps_port()) + "/live/" + key, server->certificate());
-  LogWriter writer(dir.file("stream.log"));
+  const ScrollingLog writer(dir.file("stream.log"), 150ms);
   auto box = start_box();
   wait_until_live(15s);
 
