@@ -386,7 +386,7 @@ void StreamingApp::reload() {
           status_.reload_problem = outcome->problem;
           log::error("SIGHUP: ", outcome->problem, "; the running settings are kept");
         }
-        service_manager_->ready();
+        if (ready_sent_) service_manager_->ready();  // before the pipeline ran, READY is still to come
         publish_status();
       });
 }

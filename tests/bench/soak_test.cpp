@@ -6,7 +6,7 @@
 // stream's duration, the largest gap between frames, and A/V drift (how far the audio track's
 // span moved from the video's between a quarter of the stream and its end). Prints a report, also written
 // to AGENTCAST_SOAK_REPORT when set. Fails on a dropped frame, a gap, a second go-live, drift,
-// or fd and thread counts that grow after the warm-up.
+// or fd and thread counts whose floor rises after the warm-up.
 #include "support/ffprobe.hpp"
 #include "support/retake_box.hpp"
 #include "support/scrolling_log.hpp"
@@ -15,14 +15,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace agentcast::testing;
@@ -72,13 +75,15 @@ double rss_slope_kib_per_min(const std::vector<Sample>& samples) {
   return n < 2 || denominator == 0 ? 0 : (n * sxy - sx * sy) / denominator;
 }
 
-// The largest value of `field` in the samples of [from_s, to_s).
-int largest(const std::vector<Sample>& samples, int Sample::*field, double from_s, double to_s) {
-  int most = 0;
+// The smallest and largest value of `field` in the samples of [from_s, to_s).
+std::pair<int, int> range(const std::vector<Sample>& samples, int Sample::*field, double from_s, double to_s) {
+  std::pair<int, int> seen{std::numeric_limits<int>::max(), 0};
   for (const auto& s : samples) {
-    if (s.at_s >= from_s && s.at_s < to_s) most = std::max(most, s.*field);
+    if (s.at_s < from_s || s.at_s >= to_s) continue;
+    seen.first = std::min(seen.first, s.*field);
+    seen.second = std::max(seen.second, s.*field);
   }
-  return most;
+  return seen;
 }
 
 // The audio track's span minus the video's, over the packets up to `until_s`, in ms.
@@ -146,10 +151,12 @@ TEST(Soak, StreamsWithoutLosingFramesLeakingOrDrifting) {
   int thumbnails = 0;
   for (const auto& request : emulator->log()) thumbnails += request.value("path", "") == "/agent/update-thumbnail";
   const double half_s = kWarmUpS + (duration_s - kWarmUpS) / 2.0;
-  const int fds_first = largest(samples, &Sample::fds, kWarmUpS, half_s);
-  const int fds_second = largest(samples, &Sample::fds, half_s, duration_s + 1);
-  const int threads_first = largest(samples, &Sample::threads, kWarmUpS, half_s);
-  const int threads_second = largest(samples, &Sample::threads, half_s, duration_s + 1);
+  // GIO's thread pool grows and shrinks with the status file's writes (up to three threads
+  // here): a leak shows as a floor that rises, not as a peak.
+  const auto fds_first = range(samples, &Sample::fds, kWarmUpS, half_s);
+  const auto fds_second = range(samples, &Sample::fds, half_s, duration_s + 1);
+  const auto threads_first = range(samples, &Sample::threads, kWarmUpS, half_s);
+  const auto threads_second = range(samples, &Sample::threads, half_s, duration_s + 1);
 
   std::ostringstream report;
   report << std::fixed << std::setprecision(1);
@@ -162,8 +169,9 @@ TEST(Soak, StreamsWithoutLosingFramesLeakingOrDrifting) {
          << " ms 2 s before the end (drift " << drift_end_ms - drift_middle_ms << " ms)\n";
   report << "RSS: " << samples.front().rss_kib / 1024.0 << " MiB at the start, " << samples.back().rss_kib / 1024.0
          << " MiB at the end, slope after " << kWarmUpS << " s: " << rss_slope_kib_per_min(samples) << " KiB/min\n";
-  report << "fds: most " << fds_first << " in the first half, " << fds_second
-         << " in the second; threads: " << threads_first << " and " << threads_second << "\n";
+  const auto text = [](std::pair<int, int> r) { return std::to_string(r.first) + "-" + std::to_string(r.second); };
+  report << "after the warm-up, first half / second half: fds " << text(fds_first) << " / " << text(fds_second)
+         << ", threads " << text(threads_first) << " / " << text(threads_second) << "\n";
   report << "samples (s, RSS MiB, fds, threads, fps out):";
   for (std::size_t i = 0; i < samples.size(); i += std::max<std::size_t>(1, samples.size() / 12)) {
     report << " [" << std::setprecision(0) << samples[i].at_s << ", " << std::setprecision(1)
@@ -179,6 +187,6 @@ TEST(Soak, StreamsWithoutLosingFramesLeakingOrDrifting) {
   CHECK_TEXT(static_cast<long>(video.size()) >= expected_frames - 1, report.str().c_str());
   CHECK_TEXT(std::abs(drift_end_ms - drift_middle_ms) < 60, report.str().c_str());
   CHECK_TEXT(thumbnails >= duration_s / 15 - 1, report.str().c_str());
-  CHECK_TEXT(fds_second <= fds_first + 2, report.str().c_str());
-  CHECK_TEXT(threads_second <= threads_first + 1, report.str().c_str());
+  CHECK_TEXT(fds_second.first <= fds_first.first + 1, report.str().c_str());
+  CHECK_TEXT(threads_second.first <= threads_first.first + 1, report.str().c_str());
 }

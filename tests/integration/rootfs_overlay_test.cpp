@@ -90,6 +90,7 @@ TEST(RootfsOverlay, AnInstallIntoADestdirPutsEveryFileWhereTheUnitAndTheConfigNa
   CHECK_TEXT(fs::is_regular_file(in_image(image, documentation.substr(7))), documentation.c_str());
   CHECK(fs::is_regular_file(image / "usr/lib/sysusers.d/agentcast.conf"));
   CHECK(fs::is_regular_file(image / "usr/lib/udev/rules.d/60-agentcast.rules"));
+  CHECK(fs::is_regular_file(image / "usr/lib/tmpfiles.d/agentcast.conf"));
 
   // What the configuration writes lies in the directories the unit makes writable.
   const auto settings = nlohmann::json::parse(std::ifstream(in_image(image, *(config + 1))));
