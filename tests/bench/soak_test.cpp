@@ -106,7 +106,7 @@ TEST(Soak, StreamsWithoutLosingFramesLeakingOrDrifting) {
   const char* configured = std::getenv("AGENTCAST_SOAK_S");
   const int duration_s = configured != nullptr ? std::max(60, std::atoi(configured)) : 150;
   write_config(R"({"interval_s": 15})");
-  const ScrollingLog log(dir.file("stream.log"), 300ms);
+  const ScrollingLog log(dir.file("stream.log"), std::chrono::milliseconds(300));
   auto box = start_box();
   wait_until_live(30s);
 
