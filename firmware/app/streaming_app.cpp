@@ -8,6 +8,7 @@
 #include "common/redact.hpp"
 #include "common/untrusted_text.hpp"
 #include "common/urls.hpp"
+#include "common/user_data.hpp"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <csignal>
+#include <utility>
 
 namespace agentcast::app {
 namespace {
@@ -306,14 +308,21 @@ void StreamingApp::run_long_press_command() const {
   }
   log::notice("board.long_press_command started");
   const GMainLoopPtr wait(g_main_loop_new(nullptr, FALSE));
-  // The wait holds its own reference: it may end after this function when the deadline wins.
+  // The wait owns its loop reference and the flag: it may end after this function when the
+  // deadline wins (and GSubprocess must not be asked for an exit status before it exited).
+  struct Waiting {
+    GMainLoopPtr loop;
+    std::shared_ptr<bool> exited;
+  };
+  const auto exited = std::make_shared<bool>(false);
   g_subprocess_wait_async(
       process.get(), nullptr,
-      [](GObject*, GAsyncResult*, gpointer loop) {
-        g_main_loop_quit(static_cast<GMainLoop*>(loop));
-        g_main_loop_unref(static_cast<GMainLoop*>(loop));
+      [](GObject*, GAsyncResult*, gpointer data) {
+        const auto waiting = take_user_data<Waiting>(data);
+        *waiting->exited = true;
+        g_main_loop_quit(waiting->loop.get());
       },
-      g_main_loop_ref(wait.get()));
+      to_user_data(Waiting{GMainLoopPtr(g_main_loop_ref(wait.get())), exited}));
   const SourceId deadline(g_timeout_add(
       kCommandWaitMs,
       [](gpointer loop) -> gboolean {
@@ -322,7 +331,7 @@ void StreamingApp::run_long_press_command() const {
       },
       wait.get()));
   g_main_loop_run(wait.get());
-  if (!g_subprocess_get_if_exited(process.get()) && !g_subprocess_get_if_signaled(process.get())) {
+  if (!*exited) {
     log::warning("board.long_press_command still runs after ", kCommandWaitMs / 1000, " s; leaving it");
   } else if (!g_subprocess_get_successful(process.get())) {
     log::warning("board.long_press_command failed (exit status ", g_subprocess_get_status(process.get()), ")");
@@ -357,7 +366,10 @@ void StreamingApp::tell_service_manager(const live::LiveState& now, const live::
 // sections that changed otherwise are named in `status` as needing a restart. A file that does
 // not parse changes nothing.
 void StreamingApp::reload() {
-  if (reloading_) return;
+  if (reloading_) {
+    reload_again_ = true;  // the file may have changed again since it was read: read it once more
+    return;
+  }
   reloading_ = true;
   log::notice("SIGHUP: reading the configuration again");
   service_manager_->reloading();
@@ -388,6 +400,7 @@ void StreamingApp::reload() {
         }
         if (ready_sent_) service_manager_->ready();  // before the pipeline ran, READY is still to come
         publish_status();
+        if (std::exchange(reload_again_, false)) reload();
       });
 }
 

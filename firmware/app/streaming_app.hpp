@@ -88,6 +88,7 @@ class StreamingApp {
   config::Config running_;        // config_ with what the last SIGHUP changed without a restart
   ConfigReader reread_config_;
   bool reloading_ = false;
+  bool reload_again_ = false;                              // a SIGHUP came while the file was being read
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with the app: off-loop work checks it
   GMainLoopPtr loop_;
   live::MainLoopClock clock_;
