@@ -11,7 +11,6 @@
 #include "common/user_data.hpp"
 
 #include <gio/gio.h>
-#include <glib-unix.h>
 
 #include <unistd.h>
 #include <algorithm>
@@ -104,8 +103,8 @@ StreamingApp::StreamingApp(const config::Config& config, pipeline::PipelinePlan 
                 feed_.stop();
                 voice_.detach();
               },
-          .voice_ready = [this](GstElement* voice_src, GstElement* voice_mixer, GstClock* clock,
-                                GstClockTime base_time) { voice_.attach(voice_src, voice_mixer, clock, base_time); },
+          .voice_ready = [this](GstElement* voice_src, GstClock* clock,
+                                GstClockTime base_time) { voice_.attach(voice_src, clock, base_time); },
           .publishing =
               [this] {
                 log::notice("streaming to ", redact_stream_url(target_->location()));
@@ -425,38 +424,31 @@ void StreamingApp::apply_reload(const config::Config& next) {
 }
 
 void StreamingApp::install_signal_handlers() {
-  auto on_stop_signal = [](gpointer self) -> gboolean {
-    fault::contain("the stop signal", [&] { static_cast<StreamingApp*>(self)->stop("stop signal received"); });
-    return G_SOURCE_CONTINUE;
-  };
-  sigterm_ = SourceId(g_unix_signal_add(SIGTERM, on_stop_signal, this));
-  sigint_ = SourceId(g_unix_signal_add(SIGINT, on_stop_signal, this));
-  sigusr1_ = SourceId(g_unix_signal_add(
-      SIGUSR1,
-      [](gpointer self) -> gboolean {
-        fault::contain("SIGUSR1", [&] { static_cast<StreamingApp*>(self)->write_thumbnail(); });
-        return G_SOURCE_CONTINUE;
-      },
-      this));
-  // `agentcast agent interrupt`; without an agent it is ignored (its default would end the box).
-  sigusr2_ = SourceId(g_unix_signal_add(
-      SIGUSR2,
-      [](gpointer self) -> gboolean {
-        fault::contain("SIGUSR2", [&] {
-          auto* app = static_cast<StreamingApp*>(self);
-          if (app->agent_) app->agent_->interrupt();
-        });
-        return G_SOURCE_CONTINUE;
-      },
-      this));
-  // `systemctl reload agentcast`: the configuration again, without dropping the stream.
-  sighup_ = SourceId(g_unix_signal_add(
-      SIGHUP,
-      [](gpointer self) -> gboolean {
-        fault::contain("SIGHUP", [&] { static_cast<StreamingApp*>(self)->reload(); });
-        return G_SOURCE_CONTINUE;
-      },
-      this));
+  signals_ = std::make_unique<SignalWatch>(std::initializer_list<int>{SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP},
+                                           [this](int signal) { on_signal(signal); });
+  if (!signals_->active()) log::error("signals: ", signals_->problem(), "; SIGTERM ends the box without a clean stop");
+}
+
+void StreamingApp::on_signal(int signal) {
+  switch (signal) {
+    case SIGTERM:
+    case SIGINT:
+      stop("stop signal received");
+      break;
+    case SIGUSR1:
+      write_thumbnail();
+      break;
+    case SIGUSR2:
+      // `agentcast agent interrupt`; without an agent it is ignored (its default would end the box).
+      if (agent_) agent_->interrupt();
+      break;
+    case SIGHUP:
+      // `systemctl reload agentcast`: the configuration again, without dropping the stream.
+      reload();
+      break;
+    default:
+      break;
+  }
 }
 
 void StreamingApp::stop(const std::string& reason) {

@@ -7,6 +7,7 @@
 #include "audio/voice_player.hpp"
 #include "chat/chat_merger.hpp"
 #include "common/handles.hpp"
+#include "common/signal_watch.hpp"
 #include "common/timer.hpp"
 #include "config/config.hpp"
 #include "douyin/douyin_chat.hpp"
@@ -72,6 +73,7 @@ class StreamingApp {
   void quit();
   void write_thumbnail();
   void install_signal_handlers();
+  void on_signal(int signal);
   void create_agent();
   void create_notifier(net::HttpClient& http);
   void create_chat_sources(const retake::Credentials* credentials, net::HttpClient& http);
@@ -136,11 +138,7 @@ class StreamingApp {
 
   Timer status_timer_;
   Timer shutdown_deadline_;
-  SourceId sigterm_;
-  SourceId sigint_;
-  SourceId sigusr1_;
-  SourceId sigusr2_;
-  SourceId sighup_;
+  std::unique_ptr<SignalWatch> signals_;
 };
 
 }  // namespace agentcast::app

@@ -2,9 +2,6 @@
 
 #include "audio/pcm_convert.hpp"
 #include "common/off_loop.hpp"
-#include "common/user_data.hpp"
-
-#include <gst/app/gstappsrc.h>
 
 #include <algorithm>
 #include <cstring>
@@ -13,36 +10,16 @@
 namespace agentcast::audio {
 namespace {
 
-// How far ahead of the clock a reply is placed when nothing is queued: enough for the mixer
-// (its latency is one source buffer, ~23 ms) to see it before its time.
+// How far ahead of the clock a reply is placed when nothing is queued: past the buffer the
+// audio feed makes next (it covers the last 23 ms before its time), with room for the main
+// loop's own delay.
 constexpr GstClockTime kLead = 150 * GST_MSECOND;
 constexpr std::int64_t kPollMs = 20;
-constexpr std::int64_t kFramesPerBuffer = 2048;
-
-using Position = std::shared_ptr<std::atomic<std::uint64_t>>;
-
-// On the mixer's streaming thread: only an atomic store.
-GstPadProbeReturn on_mixed(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
-  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  if (buffer != nullptr && GST_BUFFER_PTS_IS_VALID(buffer) && GST_BUFFER_DURATION_IS_VALID(buffer)) {
-    user_data<Position>(data)->store(GST_BUFFER_PTS(buffer) + GST_BUFFER_DURATION(buffer), std::memory_order_relaxed);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-// On voice_src's streaming thread: buffers of a cut epoch never reach the mixer.
-GstPadProbeReturn on_voice(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
-  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  if (buffer != nullptr && GST_BUFFER_OFFSET(buffer) < user_data<Position>(data)->load(std::memory_order_relaxed)) {
-    return GST_PAD_PROBE_DROP;
-  }
-  return GST_PAD_PROBE_OK;
-}
 
 }  // namespace
 
 VoicePlayer::VoicePlayer(live::Clock& clock, int rate, int channels)
-    : clock_(clock), rate_(rate), channels_(channels) {}
+    : clock_(clock), rate_(rate), channels_(channels), feed_(rate, channels) {}
 
 // What a conversion off the loop hands back.
 struct VoicePlayer::Converted {
@@ -56,43 +33,18 @@ VoicePlayer::~VoicePlayer() {
   detach();
 }
 
-void VoicePlayer::attach(GstElement* voice_src, GstElement* mixer, GstClock* clock, GstClockTime base_time) {
+void VoicePlayer::attach(GstElement* voice_src, GstClock* clock, GstClockTime base_time) {
   detach();
-  if (voice_src == nullptr || mixer == nullptr || clock == nullptr) return;
-  src_.reset(GST_ELEMENT(gst_object_ref(voice_src)));
-  mixer_.reset(GST_ELEMENT(gst_object_ref(mixer)));
-  pipeline_clock_.reset(GST_CLOCK(gst_object_ref(clock)));
-  base_time_ = base_time;
-  mixed_until_ = std::make_shared<std::atomic<std::uint64_t>>(0);
-  const GstObjectPtr<GstPad> pad(gst_element_get_static_pad(mixer, "src"));
-  if (pad) {
-    probe_ = gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &on_mixed, to_user_data<Position>(mixed_until_),
-                               &destroy_user_data<Position>);
-  }
-  const GstObjectPtr<GstPad> voice_pad(gst_element_get_static_pad(voice_src, "src"));
-  if (voice_pad) {
-    cut_probe_ = gst_pad_add_probe(voice_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &on_voice,
-                                   to_user_data<Position>(keep_from_epoch_), &destroy_user_data<Position>);
-  }
+  if (voice_src == nullptr || clock == nullptr) return;
+  feed_.start(voice_src, clock, base_time);
   queued_until_ = 0;
 }
 
 void VoicePlayer::detach() {
-  if (mixer_ && probe_ != 0) {
-    const GstObjectPtr<GstPad> pad(gst_element_get_static_pad(mixer_.get(), "src"));
-    if (pad) gst_pad_remove_probe(pad.get(), probe_);
-  }
-  probe_ = 0;
-  if (src_ && cut_probe_ != 0) {
-    const GstObjectPtr<GstPad> pad(gst_element_get_static_pad(src_.get(), "src"));
-    if (pad) gst_pad_remove_probe(pad.get(), cut_probe_);
-  }
-  cut_probe_ = 0;
-  src_.reset();
-  mixer_.reset();
-  pipeline_clock_.reset();
+  feed_.stop();
   poll_.reset();
   clips_.clear();
+  queued_until_ = 0;
   // What was queued is lost with the pipeline: nobody waits for it forever.
   auto waiters = std::move(waiters_);
   waiters_.clear();
@@ -154,34 +106,18 @@ bool VoicePlayer::play(const Pcm& pcm, std::string& problem, std::int64_t* start
 
 // `converted` is in the stream's format.
 bool VoicePlayer::push(const Pcm& pcm, std::string& problem, std::int64_t* starts_in_ms) {
-  if (!src_) {
+  if (!feed_.running()) {
     problem = "the stream's audio is not running";
     return false;
   }
-  const Pcm* voice = &pcm;
-  if (voice->samples.empty()) return true;
-  const GstClockTime now = gst_clock_get_time(pipeline_clock_.get()) - base_time_;
-  GstClockTime at = std::max(queued_until_, now + kLead);
+  if (pcm.samples.empty()) return true;
+  const GstClockTime now = feed_.now();
+  const GstClockTime at = std::max(queued_until_, now + kLead);
   if (starts_in_ms != nullptr) *starts_in_ms = static_cast<std::int64_t>((at - now) / GST_MSECOND);
-  const auto frames = voice->frames();
-  for (std::int64_t first = 0; first < frames; first += kFramesPerBuffer) {
-    const std::int64_t count = std::min(kFramesPerBuffer, frames - first);
-    const gsize bytes = static_cast<gsize>(count) * static_cast<gsize>(channels_) * sizeof(std::int16_t);
-    GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes, nullptr);
-    gst_buffer_fill(buffer, 0, voice->samples.data() + first * channels_, bytes);
-    const GstClockTime start = at + gst_util_uint64_scale(static_cast<guint64>(first), GST_SECOND, rate_);
-    const GstClockTime end = at + gst_util_uint64_scale(static_cast<guint64>(first + count), GST_SECOND, rate_);
-    GST_BUFFER_PTS(buffer) = start;
-    GST_BUFFER_OFFSET(buffer) = epoch_;
-    GST_BUFFER_DURATION(buffer) = end - start;
-    if (gst_app_src_push_buffer(GST_APP_SRC(src_.get()), buffer) != GST_FLOW_OK) {
-      problem = "the stream's audio input refused the voice";
-      return false;
-    }
-  }
-  at += gst_util_uint64_scale(static_cast<guint64>(frames), GST_SECOND, rate_);
-  queued_until_ = at;
-  clips_.push_back({at, voice->duration_ms()});
+  const GstClockTime end = at + gst_util_uint64_scale(static_cast<guint64>(pcm.frames()), GST_SECOND, rate_);
+  feed_.queue(pcm.samples, at);
+  queued_until_ = end;
+  clips_.push_back({end, pcm.duration_ms()});
   if (!poll_) poll_ = clock_.after(kPollMs, [this] { check_position(); });
   return true;
 }
@@ -200,7 +136,7 @@ void VoicePlayer::when_played(std::function<void()> done) {
 
 void VoicePlayer::cut() {
   ++epoch_;
-  keep_from_epoch_->store(epoch_, std::memory_order_relaxed);
+  feed_.clear();
   pending_.clear();
   clips_.clear();
   queued_until_ = 0;
@@ -215,7 +151,7 @@ void VoicePlayer::cut() {
 
 void VoicePlayer::check_position() {
   poll_.reset();
-  settle(mixed_until_ ? mixed_until_->load(std::memory_order_relaxed) : 0);
+  settle(feed_.sent_until());
   if (!clips_.empty()) poll_ = clock_.after(kPollMs, [this] { check_position(); });
 }
 

@@ -1,13 +1,13 @@
 #pragma once
 // The agent's voice into the stream's audio track: each reply's PCM is converted to the stream's
-// format and pushed into the production pipeline's voice_src appsrc, stamped with the running
-// time it is to be heard at (after whatever is still queued, never in the past), where the
-// audiomixer mixes it with the always-running source (pipelines/stream.txt). Nothing stops or
-// renegotiates. A pad probe on the mixer's output records how far the mixed track has got, so
-// "played" means the last sample left the mixer, not that it was queued.
+// format and queued in the audio feed (audio_feed.hpp) with the running time it is to be heard
+// at (after whatever is still queued, never in the past); the feed writes it into the track
+// it makes on the clock, silence elsewhere. Nothing stops or renegotiates. "Played" means the
+// feed has sent the last sample on its time, not that it was queued.
 //
 // Built to take speech in pieces too: play() may be called with any length of PCM, and each
 // piece follows the last (a streamed TTS source can feed it chunk by chunk).
+#include "audio/audio_feed.hpp"
 #include "audio/wav.hpp"
 #include "common/handles.hpp"
 #include "live/clock.hpp"
@@ -32,10 +32,12 @@ class VoicePlayer {
   VoicePlayer(const VoicePlayer&) = delete;
   VoicePlayer& operator=(const VoicePlayer&) = delete;
 
-  // The production pipeline is PLAYING with these elements (both from stream.txt), or goes away.
-  void attach(GstElement* voice_src, GstElement* mixer, GstClock* clock, GstClockTime base_time);
+  // The production pipeline is PLAYING with voice_src (stream.txt): the track starts, silent
+  // until a reply comes. detach() before the pipeline goes away.
+  void attach(GstElement* voice_src, GstClock* clock, GstClockTime base_time);
   void detach();
-  bool attached() const { return src_ != nullptr; }
+  bool attached() const { return feed_.running(); }
+  std::uint64_t buffers_sent() const { return feed_.buffers_pushed(); }
 
   // A complete WAV file to be heard after everything handed in before it. It is parsed and
   // converted to the stream's format off the main loop (a long reply is seconds of resampling
@@ -50,16 +52,16 @@ class VoicePlayer {
   // pieces, such as chunks of a streamed TTS). False with `problem` set when there is no
   // pipeline or it cannot be converted.
   bool play(const Pcm& pcm, std::string& problem, std::int64_t* starts_in_ms = nullptr);
-  // `done` runs on the main loop once everything handed in so far has left the mixer (or was
+  // `done` runs on the main loop once everything handed in so far has gone out (or was
   // refused), at once when nothing is queued; also when the pipeline goes away (the voice is
   // lost then).
   void when_played(std::function<void()> done);
 
-  // Silences what is queued at once (an interrupted turn): queued voice is dropped before the
-  // mixer, files not converted yet are forgotten, waiters are told. What comes next plays at once.
+  // Silences what is queued at once (an interrupted turn): queued voice is dropped from the
+  // feed, files not converted yet are forgotten, waiters are told. What comes next plays at once.
   void cut();
 
-  std::int64_t played_ms() const { return played_ms_; }  // voice that has left the mixer
+  std::int64_t played_ms() const { return played_ms_; }  // voice that has gone out
 
  private:
   struct Clip {
@@ -80,18 +82,8 @@ class VoicePlayer {
   live::Clock& clock_;
   int rate_;
   int channels_;
-  GstElementPtr src_;
-  GstElementPtr mixer_;
-  GstObjectPtr<GstClock> pipeline_clock_;
-  GstClockTime base_time_ = 0;
-  gulong probe_ = 0;
-  gulong cut_probe_ = 0;  // on voice_src: drops buffers of a cut epoch
-  // Every pushed buffer carries its epoch in GST_BUFFER_OFFSET (unused for raw audio here);
-  // the probe drops those below this, written by cut().
-  std::shared_ptr<std::atomic<std::uint64_t>> keep_from_epoch_ = std::make_shared<std::atomic<std::uint64_t>>(0);
-  std::uint64_t epoch_ = 0;
-  // Written by the mixer's streaming thread (its output's end, running time), read here.
-  std::shared_ptr<std::atomic<std::uint64_t>> mixed_until_;
+  AudioFeed feed_;
+  std::uint64_t epoch_ = 0;        // cut() since a conversion began: its result is dropped
   GstClockTime queued_until_ = 0;  // running time at which the queued voice ends
   std::deque<Clip> clips_;
   std::vector<std::pair<GstClockTime, std::function<void()>>> waiters_;

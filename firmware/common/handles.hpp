@@ -35,6 +35,14 @@ using GstMessagePtr = std::unique_ptr<GstMessage, GstMiniObjectUnref>;
 using GstCapsPtr = std::unique_ptr<GstCaps, GstMiniObjectUnref>;
 using GstStructurePtr = std::unique_ptr<GstStructure, GstStructureFree>;
 
+// A new reference to a GObject that copies may share: for work handed to another thread in a
+// std::function (which must be copyable), where GObjectPtr cannot go.
+template <typename T>
+std::shared_ptr<T> shared_ref(T* object) {
+  if (object != nullptr) g_object_ref(object);
+  return std::shared_ptr<T>(object, GObjectUnref{});
+}
+
 // A file descriptor closed when the owner goes away.
 class UniqueFd {
  public:

@@ -27,8 +27,7 @@ std::string stream_key_of(const std::string& location) {
 
 OutputPipeline::OutputPipeline(const std::string& description, const std::string& location, Events events)
     : pipeline_(parse_pipeline(description)),
-      video_in_(named(pipeline_.get(), "video_in")),
-      audio_in_(named(pipeline_.get(), "audio_in")),
+      flv_in_(named(pipeline_.get(), "flv_in")),
       rtmp_sink_(named(pipeline_.get(), "rtmp_sink")),
       key_(stream_key_of(location)),
       events_(std::move(events)) {
@@ -45,18 +44,14 @@ void OutputPipeline::close(std::function<void()> done) {
   close_async(std::move(pipeline_), std::move(done));
 }
 
-void OutputPipeline::play(GstClock* clock, GstClockTime base_time) {
-  gst_pipeline_use_clock(GST_PIPELINE(pipeline_.get()), clock);
-  gst_element_set_start_time(pipeline_.get(), GST_CLOCK_TIME_NONE);
-  gst_element_set_base_time(pipeline_.get(), base_time);
-  // Live sources and an async-connecting sink: this returns at once; failures come on the bus.
+void OutputPipeline::play() {
+  // A live source and an async-connecting sink: this returns at once; failures come on the bus.
   gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
 }
 
 void OutputPipeline::finish() {
   if (!pipeline_) return;
-  gst_app_src_end_of_stream(GST_APP_SRC(video_in_.get()));
-  gst_app_src_end_of_stream(GST_APP_SRC(audio_in_.get()));
+  gst_app_src_end_of_stream(GST_APP_SRC(flv_in_.get()));
 }
 
 std::optional<ConnectionStats> OutputPipeline::stats() const {

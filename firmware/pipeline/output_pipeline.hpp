@@ -1,7 +1,7 @@
 #pragma once
-// One connection to the server: appsrcs → flvmux → rtmp2sink, built from pipelines/output.txt
-// for one publishing location. It runs on the production pipeline's clock, its base time
-// shifted so the relayed stream starts at 0. Destroying it goes to NULL off the main loop.
+// One connection to the server: the relayed FLV tags (flv_in appsrc) → rtmp2sink, built from
+// pipelines/output.txt for one publishing location. Nothing in it waits on a clock (the tags
+// are already muxed and timed). Destroying it goes to NULL off the main loop.
 #include "common/handles.hpp"
 #include "pipeline/pipeline_fault.hpp"
 
@@ -36,23 +36,20 @@ class OutputPipeline {
   OutputPipeline(const OutputPipeline&) = delete;
   OutputPipeline& operator=(const OutputPipeline&) = delete;
 
-  // Starts on `clock`, with `base_time` as its zero.
-  void play(GstClock* clock, GstClockTime base_time);
-  // Ends the stream: EOS into both appsrcs; Events::finished follows.
+  void play();
+  // Ends the stream: EOS into the appsrc; Events::finished follows.
   void finish();
   // Goes to NULL off the main loop; `done` runs on the main loop afterwards.
   void close(std::function<void()> done);
 
-  GstElement* video_in() const { return video_in_.get(); }
-  GstElement* audio_in() const { return audio_in_.get(); }
+  GstElement* flv_in() const { return flv_in_.get(); }
   std::optional<ConnectionStats> stats() const;
 
  private:
   void handle(GstMessage* message);
 
   GstElementPtr pipeline_;
-  GstElementPtr video_in_;
-  GstElementPtr audio_in_;
+  GstElementPtr flv_in_;
   GstElementPtr rtmp_sink_;
   std::string key_;
   Events events_;

@@ -1,6 +1,6 @@
 #pragma once
-// The production pipeline, built from a PipelinePlan's description: scene → encoder → the
-// video_out appsink, audio → AAC → audio_out, and the thumbnail branch. It runs from start to
+// The production pipeline, built from a PipelinePlan's description: scene → encoder and
+// voice → mixer → AAC, muxed into FLV for the flv_out appsink, and the thumbnail branch. It runs from start to
 // stop, through network outages. It reports its bus on the main loop through Events; deciding
 // what to do about it is the supervisor's job.
 #include "codec/h264/still_frame_bypass.hpp"

@@ -11,7 +11,7 @@ namespace {
 constexpr guint kWatchIntervalMs = 250;
 // A production pipeline that fails again and again is rebuilt after 0.5, 1, 2, 4, 5, 5 … s.
 constexpr double kRebuildFirstS = 0.5;
-// The AAC encoder gives a frame every 23 ms: none this long after PLAYING means the audio
+// The AAC encoder gives a frame every 23 ms: none out of the mux this long after PLAYING means the audio
 // branch is stuck (seen rarely at start-up since the voice mixer: its source never reaches
 // the encoder), and a stream without audio is never taken by the server.
 constexpr guint kAudioStartMs = 3000;
@@ -52,8 +52,7 @@ void Supervisor::build_production() {
               }
               audio_watch_timer_.once(kAudioStartMs, [this] { check_audio_started(); });
               if (events_.voice_ready && clock) {
-                events_.voice_ready(production_->element("voice_src").get(), production_->element("voice_mixer").get(),
-                                    clock.get(), production_->base_time());
+                events_.voice_ready(production_->element("voice_src").get(), clock.get(), production_->base_time());
               }
             },
             [this](const PipelineFault& fault) { on_production_failed(fault); },
@@ -62,10 +61,10 @@ void Supervisor::build_production() {
     on_production_failed(PipelineFault{PipelineFault::Part::other, 0, 0, false, error.what()});
     return;
   }
-  thumbnails_.attach(production_->element("thumbnail_queue").get(), production_->element("thumbnail_encoder").get(),
+  thumbnails_.attach(production_->element("thumbnail_scale").get(), production_->element("thumbnail_encoder").get(),
                      production_->element("thumbnail_sink").get());
   relay_.attach(
-      production_->element("video_out").get(), production_->element("audio_out").get(),
+      production_->element("flv_out").get(),
       [this] {
         if (connect_pending_ && !closing_) start_output();
       },
@@ -141,9 +140,8 @@ void Supervisor::connect(const std::string& location) {
 
 void Supervisor::start_output() {
   connect_pending_ = false;
-  const auto clock = production_ ? production_->clock() : GstObjectPtr<GstClock>();
-  if (!clock) {
-    connect_pending_ = true;  // when the production pipeline plays, its first keyframe retries this
+  if (!production_) {
+    connect_pending_ = true;  // when a production pipeline plays, its first keyframe retries this
     return;
   }
   try {
@@ -166,9 +164,8 @@ void Supervisor::start_output() {
     return;
   }
   // The relay starts the connection at its newest keyframe: that moment becomes time 0.
-  const auto origin = relay_.origin();
-  output_->play(clock.get(), production_->base_time() + origin.value_or(0));
-  relay_.connect(output_->video_in(), output_->audio_in(), origin.value_or(0));
+  output_->play();
+  relay_.connect(output_->flv_in());
   const gint64 now = g_get_monotonic_time();
   publishing_ = false;
   answered_ = false;

@@ -13,7 +13,7 @@
 //     rules see a stall until then).
 // Nothing here waits on the main loop: state changes to NULL run on GLib's worker threads.
 #include "common/timer.hpp"
-#include "pipeline/encoded_relay.hpp"
+#include "pipeline/flv_relay.hpp"
 #include "pipeline/output_pipeline.hpp"
 #include "pipeline/pipeline_plan.hpp"
 #include "pipeline/production_pipeline.hpp"
@@ -41,10 +41,9 @@ class Supervisor {
     // The production pipeline plays: frames may be pushed into `scene_src` from now on.
     std::function<void(GstElement* scene_src, GstClock* clock, GstClockTime base_time)> scene_ready;
     std::function<void()> scene_gone;  // stop pushing: the production pipeline goes away
-    // With scene_ready: the agent's voice may be pushed into `voice_src`, mixed by `voice_mixer`
-    // (null when a pipeline override has no voice path). Gone with scene_gone.
-    std::function<void(GstElement* voice_src, GstElement* voice_mixer, GstClock* clock, GstClockTime base_time)>
-        voice_ready;
+    // With scene_ready: the audio track (silence and the agent's voice) goes into `voice_src`
+    // (null when a pipeline override has no such element). Gone with scene_gone.
+    std::function<void(GstElement* voice_src, GstClock* clock, GstClockTime base_time)> voice_ready;
     std::function<void()> publishing;  // the server answered and takes the stream
     // The connection failed or stalled; it is already torn down. `refused`: the server refused
     // the stream (not authorised).
@@ -103,7 +102,7 @@ class Supervisor {
 
   std::unique_ptr<ProductionPipeline> production_;
   std::unique_ptr<OutputPipeline> output_;
-  EncodedRelay relay_;
+  FlvRelay relay_;
   std::string location_;
   bool connect_pending_ = false;
   bool closing_ = false;

@@ -51,7 +51,7 @@ GstPadProbeReturn ThumbnailTap::on_frame_to_encode(GstPad* pad, GstPadProbeInfo*
 // The frame on its way into jpegenc, in JFIF's colours: jpegenc writes I420 as it gets it,
 // and every JPEG decoder reads YCbCr as BT.601 full range, while the stream's frames are
 // BT.709 limited range (black would show as dark grey, white as light grey). Runs only for
-// the frames let through, on the thumbnail branch's thread.
+// the frames let through, in the scene's streaming thread.
 void ThumbnailTap::to_jpeg_colours(GstPad* pad, GstPadProbeInfo* info) {
   const GstCapsPtr caps(gst_pad_get_current_caps(pad));
   if (!caps) return;

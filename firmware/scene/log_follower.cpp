@@ -2,6 +2,7 @@
 
 #include "common/fault_barrier.hpp"
 #include "common/log.hpp"
+#include "common/off_loop.hpp"
 #include "common/small_file.hpp"
 #include "common/untrusted_text.hpp"
 
@@ -37,31 +38,27 @@ LogFollower::LogFollower(std::string path, LineHandler on_line, const Options& o
       file_(g_file_new_for_path(path_.c_str())),
       cancellable_(g_cancellable_new()) {}
 
+// Work in flight on the off-loop worker finds the cancellable cancelled and ends early; its
+// completion then touches nothing of this object.
 LogFollower::~LogFollower() {
   g_cancellable_cancel(cancellable_.get());
   if (fifo_cancellable_) g_cancellable_cancel(fifo_cancellable_.get());
-  if (monitor_) g_signal_handlers_disconnect_by_data(monitor_.get(), this);
 }
 
 void LogFollower::start() {
-  GError* raw_error = nullptr;
-  monitor_.reset(g_file_monitor_file(file_.get(), G_FILE_MONITOR_WATCH_MOVES, cancellable_.get(), &raw_error));
-  if (monitor_) {
-    // The default rate limit holds change events back for up to 800 ms; a line written to the
-    // log should reach the screen within a frame or two.
-    g_file_monitor_set_rate_limit(monitor_.get(), 0);
-    g_signal_connect(monitor_.get(), "changed", G_CALLBACK(on_monitor_event), this);
-  } else {
-    GErrorPtr error(raw_error);
-    log::warning("scene.log_file: no file monitor (", error ? error->message : "unknown", "), polling every ",
-                 options_.safety_poll_ms, " ms");
+  watch_ = std::make_unique<FileWatch>(path_, [this] { check(); });
+  if (!watch_->active()) {
+    log::info("scene.log_file: cannot watch ", sanitize_for_log(watch_->problem(), 200), "; looking every ",
+              options_.safety_poll_ms, " ms");
   }
   poll_timer_.every(options_.safety_poll_ms, [this] { check(); });
   check();
 }
 
-void LogFollower::on_monitor_event(GFileMonitor*, GFile*, GFile*, GFileMonitorEvent, gpointer self) {
-  fault::contain("the log file monitor", [&] { static_cast<LogFollower*>(self)->check(); });
+std::function<void()> LogFollower::unless_gone(std::function<void()> then) {
+  return [cancellable = shared_ref(cancellable_.get()), then = std::move(then)] {
+    if (!g_cancellable_is_cancelled(cancellable.get())) then();
+  };
 }
 
 void LogFollower::check() {
@@ -86,16 +83,12 @@ void LogFollower::begin_turn() {
   busy_ = true;
   turn_started_us_ = g_get_monotonic_time();
   turn_bytes_ = 0;
-  g_file_query_info_async(file_.get(), kAttributes, G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, cancellable_.get(),
-                          on_path_info, this);
-}
-
-void LogFollower::on_path_info(GObject* source, GAsyncResult* result, gpointer self) {
-  GError* raw_error = nullptr;
-  GObjectPtr<GFileInfo> info(g_file_query_info_finish(G_FILE(source), result, &raw_error));
-  GErrorPtr error(raw_error);
-  if (was_cancelled(error.get())) return;
-  fault::contain("the log follower", [&] { static_cast<LogFollower*>(self)->handle_path_info(info.get()); });
+  auto info = std::make_shared<GObjectPtr<GFileInfo>>();
+  run_off_loop(
+      [file = shared_ref(file_.get()), cancellable = shared_ref(cancellable_.get()), info] {
+        info->reset(g_file_query_info(file.get(), kAttributes, G_FILE_QUERY_INFO_NONE, cancellable.get(), nullptr));
+      },
+      unless_gone([this, info] { handle_path_info(info->get()); }));
 }
 
 void LogFollower::handle_path_info(GFileInfo* info) {
@@ -140,7 +133,14 @@ void LogFollower::handle_regular_file(GFileInfo* info, const Identity& current) 
     return;
   }
   if (!stream_) {
-    g_file_read_async(file_.get(), G_PRIORITY_DEFAULT, cancellable_.get(), on_opened, this);
+    auto opened = std::make_shared<std::pair<GObjectPtr<GFileInputStream>, GErrorPtr>>();
+    run_off_loop(
+        [file = shared_ref(file_.get()), cancellable = shared_ref(cancellable_.get()), opened] {
+          GError* raw_error = nullptr;
+          opened->first.reset(g_file_read(file.get(), cancellable.get(), &raw_error));
+          opened->second.reset(raw_error);
+        },
+        unless_gone([this, opened] { handle_opened(opened->first.release(), opened->second.get()); }));
     return;
   }
   if (path_size_ < offset_) {  // truncated in place: start over from the top
@@ -153,15 +153,6 @@ void LogFollower::handle_regular_file(GFileInfo* info, const Identity& current) 
   } else {
     finish();
   }
-}
-
-void LogFollower::on_opened(GObject* source, GAsyncResult* result, gpointer self) {
-  GError* raw_error = nullptr;
-  GObjectPtr<GFileInputStream> stream(g_file_read_finish(G_FILE(source), result, &raw_error));
-  GErrorPtr error(raw_error);
-  if (was_cancelled(error.get())) return;
-  fault::contain("the log follower",
-                 [&] { static_cast<LogFollower*>(self)->handle_opened(stream.release(), error.get()); });
 }
 
 void LogFollower::handle_opened(GFileInputStream* stream, const GError* error) {
@@ -204,27 +195,26 @@ void LogFollower::seek_to(std::uint64_t offset, bool skip_first_line) {
   }
 }
 
+// The stream is touched by the worker only while this read is in flight: the main loop starts
+// nothing else on it (busy_) until the read's completion has run.
 void LogFollower::read_more() {
-  g_input_stream_read_bytes_async(G_INPUT_STREAM(stream_.get()), kReadChunk, G_PRIORITY_DEFAULT, cancellable_.get(),
-                                  on_read, this);
-}
-
-void LogFollower::on_read(GObject* source, GAsyncResult* result, gpointer self) {
-  GError* raw_error = nullptr;
-  GBytesPtr bytes(g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &raw_error));
-  GErrorPtr error(raw_error);
-  if (was_cancelled(error.get())) return;
-  fault::contain("the log follower", [&] {
-    auto* follower = static_cast<LogFollower*>(self);
-    if (!bytes) {
-      follower->set_problem(std::string("read failed: ") + (error ? error->message : "unknown error"));
-      follower->deliver_lines();
-      follower->close_stream();
-      follower->finish();
-      return;
-    }
-    follower->handle_bytes(bytes.get());
-  });
+  auto read = std::make_shared<std::pair<GBytesPtr, GErrorPtr>>();
+  run_off_loop(
+      [stream = shared_ref(G_INPUT_STREAM(stream_.get())), cancellable = shared_ref(cancellable_.get()), read] {
+        GError* raw_error = nullptr;
+        read->first.reset(g_input_stream_read_bytes(stream.get(), kReadChunk, cancellable.get(), &raw_error));
+        read->second.reset(raw_error);
+      },
+      unless_gone([this, read] {
+        if (!read->first) {
+          set_problem(std::string("read failed: ") + (read->second ? read->second->message : "unknown error"));
+          deliver_lines();
+          close_stream();
+          finish();
+          return;
+        }
+        handle_bytes(read->first.get());
+      }));
 }
 
 void LogFollower::handle_bytes(GBytes* bytes) {

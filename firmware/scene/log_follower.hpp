@@ -10,6 +10,7 @@
 // start at most every min_turn_gap_ms, so a flooded log redraws the panel a few times a
 // second, not every frame. All I/O is asynchronous (GIO; FIFOs are polled), driven by a file
 // monitor plus a slow stat as a safety net, so the main loop never waits on the disk.
+#include "common/file_watch.hpp"
 #include "common/handles.hpp"
 #include "common/timer.hpp"
 
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace agentcast::scene {
@@ -60,12 +62,10 @@ class LogFollower {
     bool operator==(const Identity&) const = default;
   };
 
-  static void on_path_info(GObject* source, GAsyncResult* result, gpointer self);
-  static void on_opened(GObject* source, GAsyncResult* result, gpointer self);
-  static void on_read(GObject* source, GAsyncResult* result, gpointer self);
   static void on_fifo_read(GObject* source, GAsyncResult* result, gpointer self);
-  static void on_monitor_event(GFileMonitor* monitor, GFile* file, GFile* other, GFileMonitorEvent event,
-                               gpointer self);
+
+  // `then`, to run on the main loop after work off the loop, unless this follower is gone.
+  std::function<void()> unless_gone(std::function<void()> then);
 
   void begin_turn();
   void handle_path_info(GFileInfo* info);
@@ -91,7 +91,7 @@ class LogFollower {
   Options options_;
   GObjectPtr<GFile> file_;
   GObjectPtr<GCancellable> cancellable_;
-  GObjectPtr<GFileMonitor> monitor_;
+  std::unique_ptr<FileWatch> watch_;
   GObjectPtr<GFileInputStream> stream_;  // a regular file
   GObjectPtr<GInputStream> fifo_;        // a FIFO, read as it becomes readable
   GObjectPtr<GCancellable> fifo_cancellable_;

@@ -17,40 +17,76 @@ struct VideoFeed::Shared {
   std::mutex mutex;
   GstBufferPtr frame;
   bool frame_is_new = false;  // not pushed yet
-  GstElementPtr appsrc;
+  GstElementPtr appsrc;       // null while stopped
+  GstObjectPtr<GstClock> clock;
+  GstClockID waiting = nullptr;  // the tick appsrc's thread waits for, to unschedule at stop
+  bool running = false;          // the first frame went out: need-data drives the rest
   GstClockTime base_time = 0;
   GstClockTime duration = 0;
-  guint64 queue_limit = 0;  // appsrc's max-buffers, read at start
+  GstClockTime next = 0;  // clock time of the next frame due
+  guint64 max_late = 0;   // frames the feed catches up on (appsrc's max-buffers)
   std::atomic<std::uint64_t> pushed{0};
   std::atomic<std::uint64_t> dropped{0};
 
-  // Runs on the clock's thread. The push happens under the lock, so once stop() has taken
-  // the appsrc away no tick that began before it can still push (appsrc never blocks here:
-  // its queue is leaky, so the lock is held for microseconds).
-  void tick(GstClockTime time) {
-    std::lock_guard lock(mutex);
-    if (!frame || !appsrc || time < base_time) return;
+  // Pushes the newest picture for the frame due at `next`, then moves `next` on. Called with
+  // the mutex held; appsrc never blocks (block=false), so the lock is held for microseconds.
+  void push_locked() {
     GstBuffer* buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
     if (!std::exchange(frame_is_new, false)) codec::mark_repeat(buffer);
-    GST_BUFFER_PTS(buffer) = time - base_time;
+    GST_BUFFER_PTS(buffer) = next - base_time;
     GST_BUFFER_DURATION(buffer) = duration;
-    auto* src = GST_APP_SRC(appsrc.get());
-    // This thread is the only one pushing: with the queue full now, appsrc drops this frame.
-    const bool full = queue_limit > 0 && gst_app_src_get_current_level_buffers(src) >= queue_limit;
-    if (full) {
-      dropped.fetch_add(1, std::memory_order_relaxed);
-      // The encoder may not see this picture: send it again as new.
-      if (!codec::is_repeat(buffer)) frame_is_new = true;
+    next += duration;
+    running = true;
+    if (gst_app_src_push_buffer(GST_APP_SRC(appsrc.get()), buffer) == GST_FLOW_OK)
+      pushed.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // The first push comes from outside: appsrc asked for data once when it started, before
+  // the feed was there, and waits for a buffer since.
+  void kick_locked() {
+    if (running || !appsrc || !frame) return;
+    push_locked();
+  }
+
+  // On appsrc's streaming thread, its queue empty: waits for the next frame's tick, then
+  // pushes it. Returns without a push only when stopped.
+  void serve() {
+    while (true) {
+      GstClockID tick = nullptr;
+      {
+        std::lock_guard lock(mutex);
+        if (!appsrc) return;
+        tick = waiting = gst_clock_new_single_shot_id(clock.get(), next);
+      }
+      gst_clock_id_wait(tick, nullptr);  // returns early, unscheduled, when stop() cuts it
+      std::lock_guard lock(mutex);
+      waiting = nullptr;
+      gst_clock_id_unref(tick);
+      if (!appsrc) return;
+      if (!frame) {
+        next += duration;  // nothing to show yet: the next tick
+        continue;
+      }
+      skip_late_frames_locked();
+      push_locked();
+      return;
     }
-    if (gst_app_src_push_buffer(src, buffer) == GST_FLOW_OK && !full) pushed.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Behind by more than `max_late` frames (the encoder took that long): the frames due
+  // meanwhile are dropped, and the newest one due goes out.
+  void skip_late_frames_locked() {
+    const GstClockTime now = gst_clock_get_time(clock.get());
+    if (now <= next) return;
+    const GstClockTime behind = (now - next) / duration;  // frames due before the newest one
+    if (behind <= max_late) return;
+    next += behind * duration;
+    dropped.fetch_add(behind, std::memory_order_relaxed);
   }
 };
 
-gboolean VideoFeed::on_tick(GstClock* /*clock*/, GstClockTime time, GstClockID /*id*/, gpointer data) {
-  if (GST_CLOCK_TIME_IS_VALID(time)) {
-    fault::contain("the video feed", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->tick(time); });
-  }
-  return TRUE;
+void VideoFeed::on_need_data(GstAppSrc* /*appsrc*/, guint /*length*/, gpointer data) {
+  fault::contain("the video feed", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->serve(); });
 }
 
 VideoFeed::VideoFeed(int fps) : shared_(std::make_shared<Shared>()) {
@@ -63,39 +99,47 @@ void VideoFeed::show(GstBufferPtr frame) {
   std::lock_guard lock(shared_->mutex);
   shared_->frame = std::move(frame);
   shared_->frame_is_new = true;
+  shared_->kick_locked();
 }
 
 void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_time) {
   stop();
-  {
-    std::lock_guard lock(shared_->mutex);
-    shared_->appsrc.reset(GST_ELEMENT(gst_object_ref(appsrc)));
-    shared_->base_time = base_time;
-    g_object_get(appsrc, "max-buffers", &shared_->queue_limit, nullptr);
-  }
+  GstAppSrcCallbacks callbacks{};
+  callbacks.need_data = on_need_data;
+  gst_app_src_set_callbacks(GST_APP_SRC(appsrc), &callbacks, to_user_data(shared_),
+                            destroy_user_data<std::shared_ptr<Shared>>);
+  std::lock_guard lock(shared_->mutex);
+  auto& shared = *shared_;
+  shared.appsrc.reset(GST_ELEMENT(gst_object_ref(appsrc)));
+  shared.clock.reset(GST_CLOCK(gst_object_ref(clock)));
+  shared.base_time = base_time;
+  shared.running = false;
+  g_object_get(appsrc, "max-buffers", &shared.max_late, nullptr);
   // Start on the frame grid at the next frame from now: a live source does not catch up on
   // frames it was not around for (that would be a burst of stale frames).
   const GstClockTime now = gst_clock_get_time(clock);
-  GstClockTime first = base_time;
+  shared.next = base_time;
   if (now > base_time) {
-    const GstClockTime frames = (now - base_time + shared_->duration - 1) / shared_->duration;
-    first = base_time + frames * shared_->duration;
+    const GstClockTime frames = (now - base_time + shared.duration - 1) / shared.duration;
+    shared.next = base_time + frames * shared.duration;
   }
-  tick_ = gst_clock_new_periodic_id(clock, first, shared_->duration);
   // The benchmark maps frames of a recording back to the moment they entered the pipeline.
-  log::debug("video feed: first frame due at clock time ", first / GST_USECOND, " us");
-  // The clock thread keeps its own reference to the shared state until the id is freed.
-  gst_clock_id_wait_async(tick_, on_tick, to_user_data(shared_), destroy_user_data<std::shared_ptr<Shared>>);
+  log::debug("video feed: first frame due at clock time ", shared.next / GST_USECOND, " us");
+  shared.kick_locked();
 }
 
 void VideoFeed::stop() {
-  if (tick_ != nullptr) {
-    gst_clock_id_unschedule(tick_);
-    gst_clock_id_unref(tick_);
-    tick_ = nullptr;
+  GstElementPtr appsrc;
+  {
+    std::lock_guard lock(shared_->mutex);
+    appsrc = std::move(shared_->appsrc);
+    if (shared_->waiting != nullptr) gst_clock_id_unschedule(shared_->waiting);
+    shared_->running = false;
   }
-  std::lock_guard lock(shared_->mutex);
-  shared_->appsrc.reset();
+  if (appsrc) {
+    GstAppSrcCallbacks none{};
+    gst_app_src_set_callbacks(GST_APP_SRC(appsrc.get()), &none, nullptr, nullptr);
+  }
 }
 
 std::uint64_t VideoFeed::frames_pushed() const { return shared_->pushed.load(std::memory_order_relaxed); }

@@ -2,11 +2,17 @@
 // Feeds the scene into the pipeline's appsrc at the configured frame rate, paced by the
 // pipeline clock (not by the main loop, whose work must never jitter the video). The same
 // frame is pushed again until the scene changes: a new GstBuffer header sharing the memory,
-// no copy, no conversion, marked as a repeat (codec/repeat_meta.hpp). When the encoder falls
-// behind, appsrc's own leaky queue (max-buffers, leaky-type=upstream in stream.txt) drops the
-// newest frame; a new picture that may have been dropped is sent again as new.
+// no copy, no conversion, marked as a repeat (codec/repeat_meta.hpp).
+//
+// Threads: none of its own. appsrc's streaming thread asks for each frame (need-data) and
+// waits in the feed for the frame's tick of the clock, then encodes it: no clock thread, no
+// queue between the tick and the encoder. When the encoder falls behind, frames due meanwhile
+// are pushed at once to catch up, up to appsrc's max-buffers; beyond that the feed skips to
+// the newest frame due and counts the rest as dropped. A new picture is never skipped: the
+// frame pushed is always the newest picture, marked new if it has not been sent.
 #include "common/handles.hpp"
 
+#include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
 #include <cstdint>
@@ -24,22 +30,23 @@ class VideoFeed {
   // The picture to send from the next tick on (main thread).
   void show(GstBufferPtr frame);
 
-  // Pushes one frame per period into `appsrc` from `base_time` on; the first push happens at
-  // once. `appsrc` must be PLAYING (pushing earlier corrupts timestamps, egress PR #1076).
+  // Pushes one frame per period into `appsrc` on the frame grid from `base_time`; the first
+  // push happens at once (or at the first show()). `appsrc` must be PLAYING (pushing earlier
+  // corrupts timestamps, egress PR #1076).
   void start(GstElement* appsrc, GstClock* clock, GstClockTime base_time);
-  // Stops pushing (before EOS or teardown). Safe to call when not started.
+  // Stops pushing (before EOS or teardown): a wait for the next tick is cut short. Safe to
+  // call when not started.
   void stop();
 
   std::uint64_t frames_pushed() const;
-  // Frames appsrc dropped because the encoder fell behind (its queue was full).
+  // Frames skipped because the encoder fell behind by more than appsrc's max-buffers.
   std::uint64_t frames_dropped() const;
 
  private:
   struct Shared;
-  static gboolean on_tick(GstClock* clock, GstClockTime time, GstClockID id, gpointer data);
+  static void on_need_data(GstAppSrc* appsrc, guint length, gpointer data);
 
   std::shared_ptr<Shared> shared_;
-  GstClockID tick_ = nullptr;
 };
 
 }  // namespace agentcast::scene

@@ -1,10 +1,9 @@
 #include "status/status_file.hpp"
 
-#include "common/fault_barrier.hpp"
 #include "common/handles.hpp"
 #include "common/log.hpp"
+#include "common/off_loop.hpp"
 #include "common/untrusted_text.hpp"
-#include "common/user_data.hpp"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -71,32 +70,32 @@ struct StatusFile::Writer {
   std::optional<std::string> pending;
   bool warned = false;
 
+  // One write at a time, on the off-loop worker (GIO writes a temporary file and renames it
+  // over the old: a reader never sees half a status). Only the newest pending text is written.
   void write_next(const std::shared_ptr<Writer>& self) {
     if (writing || !pending) return;
     writing = true;
-    const std::string text = std::move(*pending);
+    auto outcome = std::make_shared<GErrorPtr>();
+    run_off_loop(
+        [file = shared_ref(file.get()), cancellable = shared_ref(cancellable.get()), text = std::move(*pending),
+         outcome] {
+          GError* raw_error = nullptr;
+          g_file_replace_contents(file.get(), text.data(), text.size(), nullptr, FALSE, G_FILE_CREATE_NONE, nullptr,
+                                  cancellable.get(), &raw_error);
+          outcome->reset(raw_error);
+        },
+        [self, outcome] { self->written(outcome->get(), self); });
     pending.reset();
-    GBytesPtr bytes(g_bytes_new(text.data(), text.size()));  // a copy: the write outlives `text`
-    g_file_replace_contents_bytes_async(file.get(), bytes.get(), nullptr, FALSE, G_FILE_CREATE_NONE, cancellable.get(),
-                                        on_written, to_user_data(self));
   }
 
-  static void on_written(GObject* source, GAsyncResult* result, gpointer data) {
-    const auto holder = take_user_data<std::shared_ptr<Writer>>(data);
-    fault::contain("the status file writer", [&] { (*holder)->written(source, result, *holder); });
-  }
-
-  void written(GObject* source, GAsyncResult* result, const std::shared_ptr<Writer>& self_ptr) {
-    Writer& self = *this;
-    self.writing = false;
-    GError* raw_error = nullptr;
-    if (!g_file_replace_contents_finish(G_FILE(source), result, nullptr, &raw_error)) {
-      GErrorPtr error(raw_error);
-      if (g_error_matches(error.get(), G_IO_ERROR, G_IO_ERROR_CANCELLED)) return;
-      if (!self.warned) log::warning("status: cannot write the status file: ", error->message);
-      self.warned = true;
+  void written(const GError* error, const std::shared_ptr<Writer>& self) {
+    writing = false;
+    if (g_cancellable_is_cancelled(cancellable.get())) return;  // the status file is gone with its box
+    if (error != nullptr) {
+      if (!warned) log::warning("status: cannot write the status file: ", error->message);
+      warned = true;
     }
-    self.write_next(self_ptr);
+    write_next(self);
   }
 };
 

@@ -104,9 +104,11 @@ TEST(Fallbacks, AnEncoderThatFailsWhileStreamingIsReplacedByTheNextOne) {
 TEST(Fallbacks, AnAudioSourceSlowToStartIsWaitedForNotRebuilt) {
   write_config(R"({"source": "silence"})");
   override_fragment("pipelines/audio/silence.txt",
+                    "audiomixer name=audio_in force-live=true output-buffer-duration-fraction=1024/${audio_rate}\n"
                     "audiotestsrc name=audio_source wave=silence is-live=true samplesperbuffer=1024\n"
                     "  ! queue min-threshold-buffers=15 max-size-buffers=0 max-size-bytes=0 max-size-time=0\n"
-                    "  ! audio/x-raw,rate=${audio_rate},channels=${audio_channels}\n");
+                    "  ! audio/x-raw,format=S16LE,layout=interleaved,rate=${audio_rate},channels=${audio_channels}\n"
+                    "  ! audio_in.\n");
   auto box = start_box(dir);
   const auto live = wait_until([](const nlohmann::json& s) { return s["state"] == "live"; }, 30s);
   CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());

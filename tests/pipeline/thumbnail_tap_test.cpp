@@ -10,13 +10,14 @@ using namespace agentcast;
 
 namespace {
 
-// A live source teed into a counted main branch and the thumbnail branch of stream.txt.
+// A live source teed into a counted main branch and the thumbnail branch of stream.txt (no
+// queue: the branch runs in the source's thread, and only for the frames let in).
 struct TeePipeline {
   GstElementPtr pipeline{gst_parse_launch(
       "videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 "
       "! tee name=frames frames. ! queue ! identity name=main_branch ! fakesink sync=true "
-      "frames. ! queue name=thumbnail_queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 "
-      "! identity name=scaler_input ! videoscale ! video/x-raw,width=160,height=120 ! jpegenc name=thumbnail_encoder ! "
+      "frames. ! videoscale name=thumbnail_scale ! video/x-raw,width=160,height=120 "
+      "! identity name=scaled ! jpegenc name=thumbnail_encoder ! "
       "appsink name=thumbnail_sink sync=false "
       "async=false max-buffers=1 drop=true",
       nullptr)};
@@ -36,7 +37,7 @@ TEST_GROUP(ThumbnailTap){};
 TEST(ThumbnailTap, ReturnsAJpegOfTheConfiguredSizeOnRequestOnly) {
   TeePipeline tee;
   g_signal_connect(tee.get("main_branch").get(), "handoff", G_CALLBACK(count_buffer), &tee.main_frames);
-  g_signal_connect(tee.get("scaler_input").get(), "handoff", G_CALLBACK(count_buffer), &tee.frames_scaled);
+  g_signal_connect(tee.get("scaled").get(), "handoff", G_CALLBACK(count_buffer), &tee.frames_scaled);
   GstObjectPtr<GstPad> jpeg_out(gst_element_get_static_pad(tee.get("thumbnail_encoder").get(), "src"));
   gst_pad_add_probe(
       jpeg_out.get(), GST_PAD_PROBE_TYPE_BUFFER,
@@ -46,7 +47,7 @@ TEST(ThumbnailTap, ReturnsAJpegOfTheConfiguredSizeOnRequestOnly) {
       },
       &tee.jpegs_encoded, nullptr);
   pipeline::ThumbnailTap tap;
-  tap.attach(tee.get("thumbnail_queue").get(), tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
+  tap.attach(tee.get("thumbnail_scale").get(), tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
   gst_element_set_state(tee.pipeline.get(), GST_STATE_PLAYING);
   testing::run_loop_for(500);
   // Between requests the branch scales and encodes nothing.
@@ -77,7 +78,7 @@ TEST(ThumbnailTap, ReturnsAJpegOfTheConfiguredSizeOnRequestOnly) {
 TEST(ThumbnailTap, OneFrameServesEveryWaitingCaller) {
   TeePipeline tee;
   pipeline::ThumbnailTap tap;
-  tap.attach(tee.get("thumbnail_queue").get(), tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
+  tap.attach(tee.get("thumbnail_scale").get(), tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
   gst_element_set_state(tee.pipeline.get(), GST_STATE_PLAYING);
   int answered = 0;
   for (int i = 0; i < 3; ++i) {
@@ -93,7 +94,7 @@ TEST(ThumbnailTap, OneFrameServesEveryWaitingCaller) {
 TEST(ThumbnailTap, FailsWithAReasonWhenNoFrameComes) {
   TeePipeline tee;  // never started
   pipeline::ThumbnailTap tap(200);
-  tap.attach(tee.get("thumbnail_queue").get(), tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
+  tap.attach(tee.get("thumbnail_scale").get(), tee.get("thumbnail_encoder").get(), tee.get("thumbnail_sink").get());
   std::string error;
   bool done = false;
   tap.request([&](const std::optional<pipeline::Thumbnail>& thumbnail, const std::string& why) {

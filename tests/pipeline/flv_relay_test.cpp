@@ -1,0 +1,186 @@
+#include "pipeline/flv_relay.hpp"
+
+#include "pipeline/flv_tag.hpp"
+#include "support/loop_runner.hpp"
+
+#include <CppUTest/TestHarness.h>
+#include <gst/app/gstappsink.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+using namespace agentcast;
+using agentcast::pipeline::FlvTag;
+
+namespace {
+
+GstElementPtr launch(const std::string& description) {
+  GError* raw_error = nullptr;
+  GstElementPtr pipeline(gst_parse_launch(description.c_str(), &raw_error));
+  GErrorPtr error(raw_error);
+  CHECK_TEXT(error == nullptr, error ? error->message : "");
+  return pipeline;
+}
+
+GstElementPtr named(GstElement* pipeline, const char* name) {
+  return GstElementPtr(gst_bin_get_by_name(GST_BIN(pipeline), name));
+}
+
+// A small live stream muxed as the production pipeline muxes it (stream.txt), keyframes every
+// half second.
+struct Production {
+  GstElementPtr pipeline = launch(
+      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 "
+      "! x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=15 "
+      "! h264parse ! video/x-h264,stream-format=avc,alignment=au ! mux.video "
+      "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=1 ! voaacenc ! aacparse ! mux.audio "
+      "flvmux name=mux streamable=true latency=100000000 "
+      "! appsink name=flv_out sync=false async=false enable-last-sample=false");
+  GstElementPtr flv_out = named(pipeline.get(), "flv_out");
+  ~Production() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
+  Production() = default;
+  Production(const Production&) = delete;
+  Production& operator=(const Production&) = delete;
+};
+
+struct Received {
+  std::mutex mutex;
+  std::vector<GstSamplePtr> samples;
+};
+
+GstFlowReturn on_received(GstAppSink* sink, gpointer data) {
+  auto& received = *static_cast<Received*>(data);
+  GstSamplePtr sample(gst_app_sink_pull_sample(sink));
+  std::lock_guard lock(received.mutex);
+  received.samples.push_back(std::move(sample));
+  return GST_FLOW_OK;
+}
+
+// One connection's output pipeline with an appsink where rtmp2sink would be.
+struct Output {
+  GstElementPtr pipeline =
+      launch("appsrc name=flv_in is-live=true format=time max-bytes=0 ! appsink name=received sync=false async=false");
+  GstElementPtr flv_in = named(pipeline.get(), "flv_in");
+  Received received;
+  Output() {
+    GstAppSinkCallbacks callbacks{};
+    callbacks.new_sample = on_received;
+    gst_app_sink_set_callbacks(GST_APP_SINK(named(pipeline.get(), "received").get()), &callbacks, &received, nullptr);
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  }
+  ~Output() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
+  std::vector<FlvTag> tags() {
+    std::lock_guard lock(received.mutex);
+    std::vector<FlvTag> parsed;
+    for (const auto& sample : received.samples) {
+      GstBuffer* buffer = gst_sample_get_buffer(sample.get());
+      CHECK_FALSE(GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER));
+      const auto tag = pipeline::parse_flv_tag(buffer);
+      CHECK(tag.has_value());
+      if (tag) parsed.push_back(*tag);
+    }
+    return parsed;
+  }
+  std::size_t count() {
+    std::lock_guard lock(received.mutex);
+    return received.samples.size();
+  }
+  GstCaps* first_caps() {
+    std::lock_guard lock(received.mutex);
+    return received.samples.empty() ? nullptr : gst_sample_get_caps(received.samples.front().get());
+  }
+};
+
+// What every connection must see: a keyframe at 0 first, then its own clock from 0.
+void check_starts_at_a_keyframe_at_zero(const std::vector<FlvTag>& tags) {
+  CHECK(tags.size() > 20);
+  CHECK(tags.front().kind == FlvTag::Kind::video);
+  CHECK(tags.front().keyframe);
+  LONGS_EQUAL(0, tags.front().timestamp_ms);
+  std::uint32_t last_video = 0;
+  bool audio = false;
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    const auto& tag = tags[i];
+    CHECK_FALSE(tag.codec_config);  // the codec configs travel in the caps' stream header
+    CHECK_TEXT(tag.timestamp_ms < 2500, ("tag " + std::to_string(i) + " kept production time").c_str());
+    if (tag.kind == FlvTag::Kind::video && i > 0) {
+      CHECK_TEXT(tag.timestamp_ms > last_video, ("video tag " + std::to_string(i) + " out of order").c_str());
+      last_video = tag.timestamp_ms;
+    }
+    audio = audio || tag.kind == FlvTag::Kind::audio;
+  }
+  CHECK(audio);
+}
+
+}  // namespace
+
+TEST_GROUP(FlvRelay){};
+
+TEST(FlvRelay, AConnectionStartsAtTheCachedKeyframeAsTimeZeroWithTheStreamHeaderInItsCaps) {
+  Production production;
+  pipeline::FlvRelay relay;
+  bool keyframe = false;
+  relay.attach(
+      production.flv_out.get(), [&] { keyframe = true; }, nullptr);
+  gst_element_set_state(production.pipeline.get(), GST_STATE_PLAYING);
+  CHECK(testing::run_loop_until([&] { return keyframe; }, 5000));
+  CHECK(relay.has_keyframe());
+  // Production time runs on: the connection starts well after the production's 0.
+  testing::run_loop_for(1200);
+
+  Output first;
+  relay.connect(first.flv_in.get());
+  CHECK(testing::run_loop_until([&] { return first.count() > 40; }, 5000));
+  relay.disconnect();
+  check_starts_at_a_keyframe_at_zero(first.tags());
+  GstCaps* caps = first.first_caps();
+  CHECK(caps != nullptr);
+  const GValue* header = gst_structure_get_value(gst_caps_get_structure(caps, 0), "streamheader");
+  CHECK(header != nullptr && GST_VALUE_HOLDS_ARRAY(header));
+  // FLV header, metadata, AVC and AAC configs: rtmp2sink sends them first on every connection.
+  CHECK(gst_value_array_get_size(header) >= 3);
+
+  // A later connection (a reconnect) starts over at 0, from the then newest keyframe.
+  const auto after_first = first.count();
+  testing::run_loop_for(700);
+  LONGS_EQUAL(after_first, first.count());  // nothing reaches a disconnected output
+  Output second;
+  relay.connect(second.flv_in.get());
+  CHECK(testing::run_loop_until([&] { return second.count() > 40; }, 5000));
+  relay.disconnect();
+  check_starts_at_a_keyframe_at_zero(second.tags());
+  CHECK(relay.video_frames() > 40);
+  CHECK(relay.audio_frames() > 40);
+  relay.detach();
+}
+
+TEST(FlvRelay, AConnectionMadeBeforeAnyKeyframeStartsAtTheFirst) {
+  Production production;
+  pipeline::FlvRelay relay;
+  relay.attach(production.flv_out.get(), nullptr, nullptr);
+  Output output;
+  relay.connect(output.flv_in.get());
+  gst_element_set_state(production.pipeline.get(), GST_STATE_PLAYING);
+  CHECK(testing::run_loop_until([&] { return output.count() > 40; }, 5000));
+  relay.disconnect();
+  check_starts_at_a_keyframe_at_zero(output.tags());
+  relay.detach();
+}
+
+TEST(FlvRelay, SaysWhenTheMuxDrained) {
+  Production production;
+  pipeline::FlvRelay relay;
+  bool keyframe = false;
+  bool drained = false;
+  relay.attach(
+      production.flv_out.get(), [&] { keyframe = true; }, [&] { drained = true; });
+  gst_element_set_state(production.pipeline.get(), GST_STATE_PLAYING);
+  CHECK(testing::run_loop_until([&] { return keyframe; }, 5000));
+  gst_element_send_event(production.pipeline.get(), gst_event_new_eos());
+  CHECK(testing::run_loop_until([&] { return drained; }, 5000));
+  relay.detach();
+}
