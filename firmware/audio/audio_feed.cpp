@@ -1,7 +1,6 @@
 #include "audio/audio_feed.hpp"
 
-#include "common/fault_barrier.hpp"
-#include "common/user_data.hpp"
+#include "common/paced_appsrc.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -18,11 +17,8 @@ struct AudioFeed::Shared {
   const int rate;
   const int channels;
   const std::uint64_t frames_per_buffer;
-  mutable std::mutex mutex;
-  GstElementPtr appsrc;  // null while stopped
-  GstObjectPtr<GstClock> clock;
-  GstClockTime base_time = 0;
-  GstClockID waiting = nullptr;  // the tick appsrc's thread waits for, to unschedule at stop
+  mutable std::mutex mutex;  // the queue and the track's position; taken before the source's own
+  PacedAppSrc source;
   std::uint64_t next_frame = 0;  // the first frame of the next buffer
   std::deque<Voice> voice;       // in order of first_frame, not overlapping
   std::atomic<GstClockTime> sent_until{0};
@@ -79,7 +75,7 @@ struct AudioFeed::Shared {
   void push_locked() {
     GstBuffer* buffer = make_buffer_locked();
     const GstClockTime until = GST_BUFFER_PTS(buffer) + GST_BUFFER_DURATION(buffer);
-    if (gst_app_src_push_buffer(GST_APP_SRC(appsrc.get()), buffer) == GST_FLOW_OK) {
+    if (source.push(buffer)) {
       pushed.fetch_add(1, std::memory_order_relaxed);
       sent_until.store(until, std::memory_order_relaxed);
     }
@@ -89,23 +85,16 @@ struct AudioFeed::Shared {
   // due on the clock (as a capture source would have it then), then pushes it. Returns without
   // a push only when stopped.
   void serve() {
-    GstClockID tick = nullptr;
+    GstClockTime due = 0;
     {
       std::lock_guard lock(mutex);
-      if (!appsrc) return;
-      tick = waiting = gst_clock_new_single_shot_id(clock.get(), base_time + time_of(next_frame + frames_per_buffer));
+      due = source.base_time() + time_of(next_frame + frames_per_buffer);
     }
-    gst_clock_id_wait(tick, nullptr);  // returns early, unscheduled, when stop() cuts it
+    if (!source.wait_until(due)) return;
     std::lock_guard lock(mutex);
-    waiting = nullptr;
-    gst_clock_id_unref(tick);
-    if (appsrc) push_locked();
+    push_locked();
   }
 };
-
-void AudioFeed::on_need_data(GstAppSrc* /*appsrc*/, guint /*length*/, gpointer data) {
-  fault::contain("the audio feed", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->serve(); });
-}
 
 AudioFeed::AudioFeed(int rate, int channels, int frames_per_buffer)
     : shared_(std::make_shared<Shared>(rate, channels, frames_per_buffer)) {}
@@ -114,15 +103,9 @@ AudioFeed::~AudioFeed() { stop(); }
 
 void AudioFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_time) {
   stop();
-  GstAppSrcCallbacks callbacks{};
-  callbacks.need_data = on_need_data;
-  gst_app_src_set_callbacks(GST_APP_SRC(appsrc), &callbacks, to_user_data(shared_),
-                            destroy_user_data<std::shared_ptr<Shared>>);
+  shared_->source.attach(appsrc, clock, base_time, [shared = shared_] { shared->serve(); });
   std::lock_guard lock(shared_->mutex);
   auto& shared = *shared_;
-  shared.appsrc.reset(GST_ELEMENT(gst_object_ref(appsrc)));
-  shared.clock.reset(GST_CLOCK(gst_object_ref(clock)));
-  shared.base_time = base_time;
   // The first buffer is the last one complete by now: a live source does not make up for time
   // it was not there. appsrc asked for data once when it started, before the feed was there,
   // and waits since: that buffer goes out at once.
@@ -134,35 +117,23 @@ void AudioFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_tim
 }
 
 void AudioFeed::stop() {
-  GstElementPtr appsrc;
-  {
-    std::lock_guard lock(shared_->mutex);
-    appsrc = std::move(shared_->appsrc);
-    if (shared_->waiting != nullptr) gst_clock_id_unschedule(shared_->waiting);
-    shared_->voice.clear();
-  }
-  if (appsrc) {
-    GstAppSrcCallbacks none{};
-    gst_app_src_set_callbacks(GST_APP_SRC(appsrc.get()), &none, nullptr, nullptr);
-  }
+  shared_->source.detach();
+  std::lock_guard lock(shared_->mutex);
+  shared_->voice.clear();
 }
 
-bool AudioFeed::running() const {
-  std::lock_guard lock(shared_->mutex);
-  return static_cast<bool>(shared_->appsrc);
-}
+bool AudioFeed::running() const { return shared_->source.attached(); }
 
 GstClockTime AudioFeed::now() const {
-  std::lock_guard lock(shared_->mutex);
-  if (!shared_->clock) return 0;
-  const GstClockTime now = gst_clock_get_time(shared_->clock.get());
-  return now > shared_->base_time ? now - shared_->base_time : 0;
+  const GstClockTime now = shared_->source.now();
+  const GstClockTime base_time = shared_->source.base_time();
+  return now > base_time ? now - base_time : 0;
 }
 
 void AudioFeed::queue(std::vector<std::int16_t> samples, GstClockTime at) {
   if (samples.empty()) return;
+  if (!shared_->source.attached()) return;
   std::lock_guard lock(shared_->mutex);
-  if (!shared_->appsrc) return;
   shared_->voice.push_back({shared_->frame_at(at), std::move(samples)});
 }
 

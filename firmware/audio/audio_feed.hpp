@@ -5,16 +5,15 @@
 // be heard at and copied into the buffers that cover it, so the track never stops, never
 // renegotiates and never runs ahead of the clock.
 //
-// Threads: none of its own. appsrc's streaming thread asks for each buffer (need-data) and waits
-// in the feed for the buffer's time on the clock, then runs the AAC encoder with it (the same
-// pattern as scene/video_feed.hpp). A late wake-up is caught up by pushing the buffers due at
-// once: audio is never skipped, so its timestamps stay contiguous.
+// Threads: none of its own (common/paced_appsrc.hpp). appsrc's streaming thread asks for each
+// buffer and waits in the feed for the buffer's time on the clock, then runs the AAC encoder
+// with it. A late wake-up is caught up by pushing the buffers due at once: audio is never
+// skipped, so its timestamps stay contiguous.
 //
 // Locking: queue(), clear() and the counters are called from the main loop, the buffers are
 // made on the streaming thread; one mutex guards the queue.
 #include "common/handles.hpp"
 
-#include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
 #include <atomic>
@@ -53,7 +52,6 @@ class AudioFeed {
 
  private:
   struct Shared;
-  static void on_need_data(GstAppSrc* appsrc, guint length, gpointer data);
 
   std::shared_ptr<Shared> shared_;
 };

@@ -1,11 +1,8 @@
 #include "scene/video_feed.hpp"
 
 #include "codec/repeat_meta.hpp"
-#include "common/fault_barrier.hpp"
 #include "common/log.hpp"
-#include "common/user_data.hpp"
-
-#include <gst/app/gstappsrc.h>
+#include "common/paced_appsrc.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -14,13 +11,11 @@
 namespace agentcast::scene {
 
 struct VideoFeed::Shared {
-  std::mutex mutex;
+  std::mutex mutex;  // the picture and the frame grid; taken before the source's own
   GstBufferPtr frame;
   bool frame_is_new = false;  // not pushed yet
-  GstElementPtr appsrc;       // null while stopped
-  GstObjectPtr<GstClock> clock;
-  GstClockID waiting = nullptr;  // the tick appsrc's thread waits for, to unschedule at stop
-  bool running = false;          // the first frame went out: need-data drives the rest
+  PacedAppSrc source;
+  bool running = false;  // the first frame went out: need-data drives the rest
   GstClockTime base_time = 0;
   GstClockTime duration = 0;
   GstClockTime next = 0;  // clock time of the next frame due
@@ -29,7 +24,7 @@ struct VideoFeed::Shared {
   std::atomic<std::uint64_t> dropped{0};
 
   // Pushes the newest picture for the frame due at `next`, then moves `next` on. Called with
-  // the mutex held; appsrc never blocks (block=false), so the lock is held for microseconds.
+  // the mutex held.
   void push_locked() {
     GstBuffer* buffer = gst_buffer_copy(frame.get());  // shares the memory: a new header, not a new picture
     if (!std::exchange(frame_is_new, false)) codec::mark_repeat(buffer);
@@ -37,14 +32,12 @@ struct VideoFeed::Shared {
     GST_BUFFER_DURATION(buffer) = duration;
     next += duration;
     running = true;
-    if (gst_app_src_push_buffer(GST_APP_SRC(appsrc.get()), buffer) == GST_FLOW_OK)
-      pushed.fetch_add(1, std::memory_order_relaxed);
+    if (source.push(buffer)) pushed.fetch_add(1, std::memory_order_relaxed);
   }
 
-  // The first push comes from outside: appsrc asked for data once when it started, before
-  // the feed was there, and waits for a buffer since.
+  // The first push comes from outside (PacedAppSrc::attach).
   void kick_locked() {
-    if (running || !appsrc || !frame) return;
+    if (running || !source.attached() || !frame) return;
     push_locked();
   }
 
@@ -52,17 +45,13 @@ struct VideoFeed::Shared {
   // pushes it. Returns without a push only when stopped.
   void serve() {
     while (true) {
-      GstClockID tick = nullptr;
+      GstClockTime due = 0;
       {
         std::lock_guard lock(mutex);
-        if (!appsrc) return;
-        tick = waiting = gst_clock_new_single_shot_id(clock.get(), next);
+        due = next;
       }
-      gst_clock_id_wait(tick, nullptr);  // returns early, unscheduled, when stop() cuts it
+      if (!source.wait_until(due)) return;
       std::lock_guard lock(mutex);
-      waiting = nullptr;
-      gst_clock_id_unref(tick);
-      if (!appsrc) return;
       if (!frame) {
         next += duration;  // nothing to show yet: the next tick
         continue;
@@ -76,7 +65,7 @@ struct VideoFeed::Shared {
   // Behind by more than `max_late` frames (the encoder took that long): the frames due
   // meanwhile are dropped, and the newest one due goes out.
   void skip_late_frames_locked() {
-    const GstClockTime now = gst_clock_get_time(clock.get());
+    const GstClockTime now = source.now();
     if (now <= next) return;
     const GstClockTime behind = (now - next) / duration;  // frames due before the newest one
     if (behind <= max_late) return;
@@ -84,10 +73,6 @@ struct VideoFeed::Shared {
     dropped.fetch_add(behind, std::memory_order_relaxed);
   }
 };
-
-void VideoFeed::on_need_data(GstAppSrc* /*appsrc*/, guint /*length*/, gpointer data) {
-  fault::contain("the video feed", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->serve(); });
-}
 
 VideoFeed::VideoFeed(int fps) : shared_(std::make_shared<Shared>()) {
   shared_->duration = gst_util_uint64_scale_int(GST_SECOND, 1, fps);
@@ -104,14 +89,9 @@ void VideoFeed::show(GstBufferPtr frame) {
 
 void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_time) {
   stop();
-  GstAppSrcCallbacks callbacks{};
-  callbacks.need_data = on_need_data;
-  gst_app_src_set_callbacks(GST_APP_SRC(appsrc), &callbacks, to_user_data(shared_),
-                            destroy_user_data<std::shared_ptr<Shared>>);
+  shared_->source.attach(appsrc, clock, base_time, [shared = shared_] { shared->serve(); });
   std::lock_guard lock(shared_->mutex);
   auto& shared = *shared_;
-  shared.appsrc.reset(GST_ELEMENT(gst_object_ref(appsrc)));
-  shared.clock.reset(GST_CLOCK(gst_object_ref(clock)));
   shared.base_time = base_time;
   shared.running = false;
   g_object_get(appsrc, "max-buffers", &shared.max_late, nullptr);
@@ -129,17 +109,9 @@ void VideoFeed::start(GstElement* appsrc, GstClock* clock, GstClockTime base_tim
 }
 
 void VideoFeed::stop() {
-  GstElementPtr appsrc;
-  {
-    std::lock_guard lock(shared_->mutex);
-    appsrc = std::move(shared_->appsrc);
-    if (shared_->waiting != nullptr) gst_clock_id_unschedule(shared_->waiting);
-    shared_->running = false;
-  }
-  if (appsrc) {
-    GstAppSrcCallbacks none{};
-    gst_app_src_set_callbacks(GST_APP_SRC(appsrc.get()), &none, nullptr, nullptr);
-  }
+  shared_->source.detach();
+  std::lock_guard lock(shared_->mutex);
+  shared_->running = false;
 }
 
 std::uint64_t VideoFeed::frames_pushed() const { return shared_->pushed.load(std::memory_order_relaxed); }

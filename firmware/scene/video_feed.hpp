@@ -4,15 +4,14 @@
 // frame is pushed again until the scene changes: a new GstBuffer header sharing the memory,
 // no copy, no conversion, marked as a repeat (codec/repeat_meta.hpp).
 //
-// Threads: none of its own. appsrc's streaming thread asks for each frame (need-data) and
-// waits in the feed for the frame's tick of the clock, then encodes it: no clock thread, no
-// queue between the tick and the encoder. When the encoder falls behind, frames due meanwhile
+// Threads: none of its own (common/paced_appsrc.hpp). appsrc's streaming thread asks for each
+// frame and waits in the feed for the frame's tick of the clock, then encodes it: no clock
+// thread, no queue between the tick and the encoder. When the encoder falls behind, frames due meanwhile
 // are pushed at once to catch up, up to appsrc's max-buffers; beyond that the feed skips to
 // the newest frame due and counts the rest as dropped. A new picture is never skipped: the
 // frame pushed is always the newest picture, marked new if it has not been sent.
 #include "common/handles.hpp"
 
-#include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
 #include <cstdint>
@@ -44,7 +43,6 @@ class VideoFeed {
 
  private:
   struct Shared;
-  static void on_need_data(GstAppSrc* appsrc, guint length, gpointer data);
 
   std::shared_ptr<Shared> shared_;
 };
