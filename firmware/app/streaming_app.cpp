@@ -237,7 +237,7 @@ int StreamingApp::run() {
 
   const auto pipeline = supervisor_->snapshot();
   log::notice("stopped: ", feed_.frames_pushed(), " frames sent, ", feed_.frames_dropped(), " dropped, ",
-              pipeline.frames_skipped, " still frames past the encoder, ", presenter_.renders(), " scene renders, ",
+              pipeline.frames_skipped, " repeated frames past the encoder, ", presenter_.renders(), " scene renders, ",
               machine_.state().restarts(), " restarts");
   if (long_press_stopped_) run_long_press_command();
   return exit_code_;

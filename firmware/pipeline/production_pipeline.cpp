@@ -4,6 +4,8 @@
 #include "pipeline/bus_watch.hpp"
 
 #include <array>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace agentcast::pipeline {
@@ -19,6 +21,24 @@ GstElementPtr parse_pipeline(const std::string& description) {
   return parsed;
 }
 
+namespace {
+
+// x264 in constant quality (pass=qual) encodes only the changes, with the firmware's rate
+// control; in any other pass (a board's own pipeline, the benchmark's every-frame comparison)
+// it sees every frame and keeps the rate itself.
+bool encodes_on_change(GstElement* x264) {
+  gint pass = 0;
+  g_object_get(x264, "pass", &pass, nullptr);
+  GEnumClass* passes = G_ENUM_CLASS(
+      g_type_class_ref(G_PARAM_SPEC_VALUE_TYPE(g_object_class_find_property(G_OBJECT_GET_CLASS(x264), "pass"))));
+  const GEnumValue* value = g_enum_get_value(passes, pass);
+  const bool quality = value != nullptr && std::string_view(value->value_nick) == "qual";
+  g_type_class_unref(passes);
+  return quality;
+}
+
+}  // namespace
+
 ProductionPipeline::ProductionPipeline(const std::string& description, Events events)
     : pipeline_(parse_pipeline(description)), events_(std::move(events)) {
   static constexpr std::array<const char*, 6> kNeeded{"scene_src",       "voice_src",         "flv_out",
@@ -30,9 +50,19 @@ ProductionPipeline::ProductionPipeline(const std::string& description, Events ev
   }
   if (const GstElementPtr encoder = element("video_encoder")) {
     GstElementFactory* factory = gst_element_get_factory(encoder.get());
-    if (factory != nullptr && std::string_view(GST_OBJECT_NAME(factory)) == "x264enc") {
-      still_frames_ = std::make_unique<codec::h264::StillFrameBypass>(encoder.get());
+    if (factory != nullptr && std::string_view(GST_OBJECT_NAME(factory)) == "x264enc" &&
+        encodes_on_change(encoder.get())) {
+      try {
+        encode_on_change_ = std::make_unique<codec::h264::EncodeOnChange>(encoder.get());
+      } catch (const std::invalid_argument& error) {
+        throw PipelineError(std::string("cannot control x264's rate: ") + error.what());
+      }
     }
+  }
+  try {
+    bench_frames_ = BenchFrameDump::from_environment(element("scene_src").get());
+  } catch (const std::runtime_error& error) {
+    throw PipelineError(error.what());
   }
   bus_watch_ = watch_bus(pipeline_.get(), "the production pipeline's bus watch",
                          [this](GstMessage* message) { handle(message); });
@@ -43,12 +73,14 @@ ProductionPipeline::~ProductionPipeline() { close({}); }
 void ProductionPipeline::close(std::function<void()> done) {
   bus_watch_.reset();
   if (!pipeline_) return;
-  // The bypass's probes hold the encoder's pads: it goes after the pipeline is down.
-  close_async(std::move(pipeline_), [bypass = std::shared_ptr<codec::h264::StillFrameBypass>(std::move(still_frames_)),
-                                     done = std::move(done)]() mutable {
-    bypass.reset();
-    if (done) done();
-  });
+  // The probes hold the encoder's pads: they go after the pipeline is down.
+  close_async(std::move(pipeline_),
+              [probes = std::shared_ptr<codec::h264::EncodeOnChange>(std::move(encode_on_change_)),
+               dump = std::shared_ptr<BenchFrameDump>(std::move(bench_frames_)), done = std::move(done)]() mutable {
+                probes.reset();
+                dump.reset();
+                if (done) done();
+              });
 }
 
 void ProductionPipeline::play() {

@@ -3,8 +3,9 @@
 // voice → mixer → AAC, muxed into FLV for the flv_out appsink, and the thumbnail branch. It runs from start to
 // stop, through network outages. It reports its bus on the main loop through Events; deciding
 // what to do about it is the supervisor's job.
-#include "codec/h264/still_frame_bypass.hpp"
+#include "codec/h264/encode_on_change.hpp"
 #include "common/handles.hpp"
+#include "pipeline/bench_frame_dump.hpp"
 #include "pipeline/pipeline_fault.hpp"
 
 #include <gst/gst.h>
@@ -49,8 +50,8 @@ class ProductionPipeline {
   GstClockTime base_time() const;
   GstObjectPtr<GstClock> clock() const;
 
-  // Frames of a still picture sent as skipped pictures instead of through x264.
-  std::uint64_t frames_skipped() const { return still_frames_ ? still_frames_->pictures_skipped() : 0; }
+  // Repeated frames sent as skipped pictures instead of through x264.
+  std::uint64_t frames_skipped() const { return encode_on_change_ ? encode_on_change_->pictures_skipped() : 0; }
 
  private:
   void handle(GstMessage* message);
@@ -59,7 +60,8 @@ class ProductionPipeline {
   Events events_;
   SourceId bus_watch_;
   bool playing_reported_ = false;
-  std::unique_ptr<codec::h264::StillFrameBypass> still_frames_;  // x264 only
+  std::unique_ptr<codec::h264::EncodeOnChange> encode_on_change_;  // x264 in pass=qual only
+  std::unique_ptr<BenchFrameDump> bench_frames_;                   // the benchmark only
 };
 
 }  // namespace agentcast::pipeline

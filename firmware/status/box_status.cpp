@@ -355,7 +355,7 @@ std::string describe(const BoxStatus& status, std::int64_t now_unix_ms) {
     out << "\n";
   }
   out << "video:      " << status.fps_in << " fps in, " << status.fps_out << " fps out, " << status.frames_dropped
-      << " frames dropped, " << status.frames_skipped << " still frames past the encoder, " << std::setprecision(0)
+      << " frames dropped, " << status.frames_skipped << " repeated frames past the encoder, " << std::setprecision(0)
       << status.bitrate_kbps << " kbit/s sent\n"
       << std::setprecision(1);
   out << "thumbnail:  ";

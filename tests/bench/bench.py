@@ -570,7 +570,7 @@ def main():
         ("box: frames dropped around thumbnails", sum(r.get("thumbnail_dropped", 0) for r in box_runs)),
         ("box: chat-to-screen, ms (median, min-max)",
          fmt(spread(latencies), 0) + f" over {len(latencies)} lines" if latencies else "-"),
-        ("box: still frames past the encoder (of all frames)",
+        ("box: repeated frames past the encoder (of all frames)",
          f"{statistics.median(r.get('frames_skipped', 0) for r in box_runs) / (args.seconds * FPS):.0%}"),
         ("box: stripped binary, KiB", stripped.stat().st_size // 1024),
         ("box: threads", statistics.median(r["threads"] for r in box_runs)),

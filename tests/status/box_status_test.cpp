@@ -195,8 +195,9 @@ TEST(BoxStatus, TheReportShowsWhatAnOperatorAsksFirst) {
   CHECK(report.find("state:      live since") != std::string::npos);
   CHECK(report.find("(10 s ago)") != std::string::npos);
   CHECK(report.find("rtmp.example.net:1936, 2 restarts") != std::string::npos);
-  CHECK(report.find("30.0 fps in, 29.5 fps out, 7 frames dropped, 1234 still frames past the encoder, 1480 kbit/s") !=
-        std::string::npos);
+  CHECK(
+      report.find("30.0 fps in, 29.5 fps out, 7 frames dropped, 1234 repeated frames past the encoder, 1480 kbit/s") !=
+      std::string::npos);
   CHECK(report.find("12.5 ms to encode") != std::string::npos);
   CHECK(report.find("130 shown, 0 blocked, 0 held back in floods, 44 polls, 3 failed polls") != std::string::npos);
   CHECK(report.find("HTTP 503") != std::string::npos);

@@ -1,7 +1,8 @@
-#include "codec/h264/still_frame_bypass.hpp"
+#include "codec/h264/encode_on_change.hpp"
 
 #include "codec/h264/bitstream.hpp"
 #include "codec/h264/skipped_picture.hpp"
+#include "codec/rate_control.hpp"
 #include "codec/repeat_meta.hpp"
 #include "common/fault_barrier.hpp"
 #include "common/log.hpp"
@@ -14,6 +15,7 @@
 #include <deque>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,12 +23,6 @@ namespace agentcast::codec::h264 {
 namespace {
 
 using Nal = std::span<const std::uint8_t>;
-
-// x264 keeps refining a still picture while its rate control lowers the QP, and can do so even
-// at an unchanged QP and size; after five alike pictures in a row its decoded picture no
-// longer improves (tests/codec/h264/still_frame_bypass_test.cpp: at the end of a stream, the same
-// PSNR as encoding every frame; settling after four costs 0.2 dB, after two 0.4 dB).
-constexpr int kAlikeToSettle = 4;
 
 // The NAL units of one access unit in stream-format=avc.
 std::vector<Nal> split_access_unit(std::span<const std::uint8_t> data, int length_size) {
@@ -89,9 +85,18 @@ EncodedPicture look_at(const std::vector<Nal>& units, const h264::StreamParamete
 
 }  // namespace
 
-struct StillFrameBypass::State {
+struct EncodeOnChange::State {
   GstObjectPtr<GstPad> output;  // the encoder's source pad, where skipped pictures go out
   std::int64_t keyframe_frames = 0;
+
+  // Rate control on real time: the bucket from the encoder's settings, made when the frame
+  // rate is known (the first frame's caps).
+  double rate_bps = 0;
+  double bucket_bits = 0;
+  int best_quality = 0;
+  std::optional<RateControl> rate;
+  std::optional<EncoderLimits> applied;
+  std::atomic<std::uint64_t> over_limit{0};
 
   // From the encoder's caps.
   std::optional<h264::StreamParameters> stream;
@@ -100,30 +105,15 @@ struct StillFrameBypass::State {
   GstClockTime frame_duration = GST_CLOCK_TIME_NONE;
   bool refused_logged = false;
 
-  // For each frame inside the encoder: its timestamp and whether it repeated the one before.
+  // Each frame inside the encoder: its timestamp and the limits it was given.
   struct Waiting {
     GstClockTime pts;
-    bool repeat;
+    std::optional<EncoderLimits> limits;
   };
   std::deque<Waiting> in_encoder;
   // What the encoder adds to input timestamps (x264enc moves its output segment 1000 hours on,
   // leaving room for DTS before PTS); skipped pictures must be on the same time line.
   GstClockTimeDiff output_offset = 0;
-  // x264's pictures of a repeated frame; when enough in a row come out alike (same QP, same
-  // size), it has settled on the picture and only re-sends what the decoder already shows.
-  struct Refinement {
-    int qp;
-    std::size_t bytes;
-    // At its lowest QP x264 re-codes the same few macroblocks every frame, its sizes see-sawing
-    // by a byte or two; that is the same picture again.
-    bool alike(const Refinement& other) const {
-      const std::size_t difference = bytes > other.bytes ? bytes - other.bytes : other.bytes - bytes;
-      return qp == other.qp && difference <= std::max<std::size_t>(8, bytes / 50);
-    }
-  };
-  std::optional<Refinement> last_refinement;
-  int alike = 0;  // pictures in a row like the one before
-  bool settled = false;
   std::uint32_t frame_num = 0;                // of the last reference picture sent
   std::optional<std::int64_t> keyframe_slot;  // frame slot of the last keyframe sent
   bool renumbered = false;                    // pictures were skipped since that keyframe
@@ -137,18 +127,20 @@ struct StillFrameBypass::State {
 
   void configure(GstCaps* caps);
   void refuse(const std::string& why);
+  std::optional<EncoderLimits> control_rate(GstPad* pad, GstClockTime pts, bool keyframe, bool keyframe_near);
+  void pour(GstClockTime pts, std::size_t bytes);
   GstPadProbeReturn take_input(GstPad* pad, GstPadProbeInfo* info);
   GstPadProbeReturn skip(GstPadProbeInfo* info, GstBuffer* frame);
   GstPadProbeReturn take_output(GstPadProbeInfo* info);
   GstBuffer* renumbered_copy(GstBuffer* original, const std::vector<Nal>& units) const;
 };
 
-void StillFrameBypass::State::refuse(const std::string& why) {
+void EncodeOnChange::State::refuse(const std::string& why) {
   stream.reset();
-  if (!std::exchange(refused_logged, true)) log::info("encoder bypass for still frames is off: ", why);
+  if (!std::exchange(refused_logged, true)) log::info("skipped pictures for repeated frames is off: ", why);
 }
 
-void StillFrameBypass::State::configure(GstCaps* caps) {
+void EncodeOnChange::State::configure(GstCaps* caps) {
   const GstStructure* s = gst_caps_get_structure(caps, 0);
   const gchar* format = gst_structure_get_string(s, "stream-format");
   const gchar* alignment = gst_structure_get_string(s, "alignment");
@@ -179,29 +171,71 @@ void StillFrameBypass::State::configure(GstCaps* caps) {
   }
   frame_duration = gst_util_uint64_scale_int(GST_SECOND, fps_d, fps_n);
   skipped_access_units.assign(stream->max_frame_num(), {});
-  log::debug("encoder bypass for still frames: ready (", stream->macroblocks, " macroblocks, ",
+  log::debug("skipped pictures for repeated frames: ready (", stream->macroblocks, " macroblocks, ",
              stream->cabac ? "CABAC" : "CAVLC", ")");
 }
 
-GstPadProbeReturn StillFrameBypass::State::take_input(GstPad* pad, GstPadProbeInfo* info) {
+// Sets the quality and the cap of the picture x264 is about to encode: properties of x264enc
+// that it applies (x264_encoder_reconfig) at the start of the next frame it encodes, this one.
+std::optional<EncoderLimits> EncodeOnChange::State::control_rate(GstPad* pad, GstClockTime pts, bool keyframe,
+                                                                 bool keyframe_near) {
+  if (!GST_CLOCK_TIME_IS_VALID(pts)) return std::nullopt;
+  if (!rate) {
+    GstCapsPtr caps(gst_pad_get_current_caps(pad));
+    gint fps_n = 0;
+    gint fps_d = 0;
+    if (!caps || !gst_structure_get_fraction(gst_caps_get_structure(caps.get(), 0), "framerate", &fps_n, &fps_d) ||
+        fps_n <= 0 || fps_d <= 0) {
+      return std::nullopt;
+    }
+    const auto frame_ms = static_cast<unsigned>((1000 * static_cast<std::int64_t>(fps_d) + fps_n - 1) / fps_n);
+    rate.emplace(rate_bps, bucket_bits, best_quality, frame_ms);
+  }
+  const EncoderLimits limits = rate->limits_for(static_cast<std::int64_t>(pts), keyframe, keyframe_near);
+
+  const bool same = applied && applied->quality == limits.quality && applied->max_rate_kbps == limits.max_rate_kbps &&
+                    applied->buffer_ms == limits.buffer_ms;
+  if (!same) {
+    g_object_set(GST_PAD_PARENT(pad), "quantizer", static_cast<guint>(limits.quality), "bitrate", limits.max_rate_kbps,
+                 "vbv-buf-capacity", limits.buffer_ms, nullptr);
+  }
+  applied = limits;
+  return limits;
+}
+
+void EncodeOnChange::State::pour(GstClockTime pts, std::size_t bytes) {
+  if (!rate || !GST_CLOCK_TIME_IS_VALID(pts)) return;
+  if (!rate->delivered(static_cast<std::int64_t>(pts), bytes) &&
+      over_limit.fetch_add(1, std::memory_order_relaxed) == 0) {
+    log::warning("a picture of ", bytes, " bytes went over the stream's rate limit");
+  }
+}
+
+GstPadProbeReturn EncodeOnChange::State::take_input(GstPad* pad, GstPadProbeInfo* info) {
   GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
   const bool repeat = codec::is_repeat(frame);
   const GstClockTime pts = GST_BUFFER_PTS(frame);
-  if (stream && keyframe_slot && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames) {
+  const bool keyframe_due =
+      !keyframe_slot || (stream && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames);
+  if (keyframe_due && keyframe_slot) {
     // x264 counts only the frames it saw; when it missed some, it would place this keyframe late.
     if (renumbered && !std::exchange(keyframe_forced, true)) {
       gst_pad_send_event(pad, gst_video_event_new_downstream_force_key_unit(GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
                                                                             GST_CLOCK_TIME_NONE, FALSE, 0));
     }
-  } else if (stream && repeat && settled && in_encoder.empty() && GST_CLOCK_TIME_IS_VALID(pts) &&
+  } else if (stream && repeat && in_encoder.empty() && GST_CLOCK_TIME_IS_VALID(pts) &&
              static_cast<GstClockTimeDiff>(pts) + output_offset >= 0) {
     return skip(info, frame);
   }
-  in_encoder.push_back({pts, repeat});
+  const bool keyframe_near =
+      keyframe_slot && stream && GST_CLOCK_TIME_IS_VALID(pts) &&
+      (*keyframe_slot + keyframe_frames - slot_of(pts)) * static_cast<std::int64_t>(frame_duration) <=
+          RateControl::kKeyframeNearNs;
+  in_encoder.push_back({pts, control_rate(pad, pts, keyframe_due, keyframe_near)});
   return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn StillFrameBypass::State::skip(GstPadProbeInfo* info, GstBuffer* frame) {
+GstPadProbeReturn EncodeOnChange::State::skip(GstPadProbeInfo* info, GstBuffer* frame) {
   frame_num = (frame_num + 1) % stream->max_frame_num();
   std::vector<std::uint8_t>& access_unit = skipped_access_units.at(frame_num);
   if (access_unit.empty()) append_unit(access_unit, h264::skipped_picture(*stream, frame_num), stream->nal_length_size);
@@ -211,6 +245,7 @@ GstPadProbeReturn StillFrameBypass::State::skip(GstPadProbeInfo* info, GstBuffer
   GST_BUFFER_DTS(picture) = pts;  // no reordering: decoding order is display order
   GST_BUFFER_DURATION(picture) = GST_BUFFER_DURATION(frame);
   GST_BUFFER_FLAG_SET(picture, GST_BUFFER_FLAG_DELTA_UNIT);
+  pour(GST_BUFFER_PTS(frame), access_unit.size());
   GstBufferPtr(frame).reset();  // the probe passes `picture` on in its place
   renumbered = true;
   skipped.fetch_add(1, std::memory_order_relaxed);
@@ -220,7 +255,7 @@ GstPadProbeReturn StillFrameBypass::State::skip(GstPadProbeInfo* info, GstBuffer
   return GST_PAD_PROBE_HANDLED;
 }
 
-GstPadProbeReturn StillFrameBypass::State::take_output(GstPadProbeInfo* info) {
+GstPadProbeReturn EncodeOnChange::State::take_output(GstPadProbeInfo* info) {
   if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) != 0) {
     GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
@@ -232,17 +267,17 @@ GstPadProbeReturn StillFrameBypass::State::take_output(GstPadProbeInfo* info) {
   }
   if (injecting) return GST_PAD_PROBE_OK;
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  bool repeat = false;
   GstClockTime input_pts = GST_CLOCK_TIME_NONE;
+  std::optional<EncoderLimits> limits;
   if (!in_encoder.empty()) {
-    const Waiting frame = in_encoder.front();
+    input_pts = in_encoder.front().pts;
+    limits = in_encoder.front().limits;
     in_encoder.pop_front();
-    repeat = frame.repeat;
-    input_pts = frame.pts;
-    if (GST_CLOCK_TIME_IS_VALID(frame.pts) && GST_BUFFER_PTS_IS_VALID(buffer)) {
-      output_offset = GST_CLOCK_DIFF(frame.pts, GST_BUFFER_PTS(buffer));
+    if (GST_CLOCK_TIME_IS_VALID(input_pts) && GST_BUFFER_PTS_IS_VALID(buffer)) {
+      output_offset = GST_CLOCK_DIFF(input_pts, GST_BUFFER_PTS(buffer));
     }
   }
+  pour(input_pts, gst_buffer_get_size(buffer));
   if (!stream) return GST_PAD_PROBE_OK;
 
   GstMapInfo map;
@@ -250,6 +285,14 @@ GstPadProbeReturn StillFrameBypass::State::take_output(GstPadProbeInfo* info) {
   try {
     const auto units = split_access_unit(std::span<const std::uint8_t>(map.data, map.size), stream->nal_length_size);
     const EncodedPicture picture = look_at(units, *stream);
+    if (rate && limits) {
+      rate->encoded(*limits, picture.idr, map.size, picture.qp);
+      log::debug("encoded ", picture.idr ? "keyframe" : "picture", " at ", input_pts / GST_MSECOND, " ms: quality ",
+                 limits->quality, ", QP ", picture.qp, " (expected ", limits->expected_qp, "), ",
+                 limits->capped ? "capped at " : "uncapped, ",
+                 limits->capped ? std::to_string(limits->max_rate_kbps * limits->buffer_ms / 1000) + " kbit, " : "",
+                 map.size, " bytes");
+    }
     std::uint32_t wanted = picture.frame_num;
     if (picture.idr) {
       frame_num = 0;
@@ -262,10 +305,6 @@ GstPadProbeReturn StillFrameBypass::State::take_output(GstPadProbeInfo* info) {
     } else {
       wanted = (frame_num + 1) % stream->max_frame_num();
     }
-    const Refinement refinement{picture.qp, picture.slice_bytes};
-    alike = repeat && !picture.idr && last_refinement && last_refinement->alike(refinement) ? alike + 1 : 0;
-    settled = alike >= kAlikeToSettle;
-    last_refinement = repeat && !picture.idr ? std::optional(refinement) : std::nullopt;
     GstBuffer* renamed = wanted != picture.frame_num ? renumbered_copy(buffer, units) : nullptr;
     gst_buffer_unmap(buffer, &map);
     if (renamed != nullptr) {
@@ -279,7 +318,7 @@ GstPadProbeReturn StillFrameBypass::State::take_output(GstPadProbeInfo* info) {
   return GST_PAD_PROBE_OK;
 }
 
-GstBuffer* StillFrameBypass::State::renumbered_copy(GstBuffer* original, const std::vector<Nal>& units) const {
+GstBuffer* EncodeOnChange::State::renumbered_copy(GstBuffer* original, const std::vector<Nal>& units) const {
   std::vector<std::uint8_t> bytes;
   for (const Nal nal : units) {
     if (is_slice(nal) && h264::nal_ref_idc(nal[0]) != 0) {
@@ -296,13 +335,37 @@ GstBuffer* StillFrameBypass::State::renumbered_copy(GstBuffer* original, const s
   return copy;
 }
 
-StillFrameBypass::StillFrameBypass(GstElement* encoder) : state_(std::make_shared<State>()) {
+namespace {
+
+struct EncoderSettings {
   guint keyframe_frames = 0;
-  g_object_get(encoder, "key-int-max", &keyframe_frames, nullptr);
-  state_->keyframe_frames = keyframe_frames;
+  guint bitrate_kbps = 0;
+  guint buffer_ms = 0;
+  guint quantizer = 0;
+};
+
+EncoderSettings read_settings(GstElement* encoder) {
+  EncoderSettings settings;
+  g_object_get(encoder, "key-int-max", &settings.keyframe_frames, "bitrate", &settings.bitrate_kbps, "vbv-buf-capacity",
+               &settings.buffer_ms, "quantizer", &settings.quantizer, nullptr);
+  return settings;
+}
+
+}  // namespace
+
+EncodeOnChange::EncodeOnChange(GstElement* encoder) {
+  const EncoderSettings settings = read_settings(encoder);
+  if (settings.bitrate_kbps == 0 || settings.buffer_ms == 0) {
+    throw std::invalid_argument("the encoder has no bitrate or VBV buffer to keep");
+  }
+  state_ = std::make_shared<State>();
+  state_->rate_bps = 1000.0 * settings.bitrate_kbps;
+  state_->bucket_bits = state_->rate_bps * settings.buffer_ms / 1000;
+  state_->best_quality = static_cast<int>(settings.quantizer);
+  state_->keyframe_frames = settings.keyframe_frames;
   input_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
   output_pad_.reset(gst_element_get_static_pad(encoder, "src"));
-  if (!input_pad_ || !output_pad_ || keyframe_frames == 0) {
+  if (!input_pad_ || !output_pad_ || settings.keyframe_frames == 0) {
     state_->refuse("the encoder has no fixed keyframe interval");
     return;
   }
@@ -316,23 +379,25 @@ StillFrameBypass::StillFrameBypass(GstElement* encoder) : state_(std::make_share
       on_output, to_user_data(state_), destroy_user_data<std::shared_ptr<State>>);
 }
 
-StillFrameBypass::~StillFrameBypass() {
+EncodeOnChange::~EncodeOnChange() {
   if (input_probe_ != 0) gst_pad_remove_probe(input_pad_.get(), input_probe_);
   if (output_probe_ != 0) gst_pad_remove_probe(output_pad_.get(), output_probe_);
 }
 
-std::uint64_t StillFrameBypass::pictures_skipped() const { return state_->skipped.load(std::memory_order_relaxed); }
+std::uint64_t EncodeOnChange::pictures_skipped() const { return state_->skipped.load(std::memory_order_relaxed); }
 
-GstPadProbeReturn StillFrameBypass::on_input(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+std::uint64_t EncodeOnChange::pictures_over_limit() const { return state_->over_limit.load(std::memory_order_relaxed); }
+
+GstPadProbeReturn EncodeOnChange::on_input(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   GstPadProbeReturn result = GST_PAD_PROBE_OK;
-  fault::contain("the still-frame bypass",
+  fault::contain("encoding on change",
                  [&] { result = (*static_cast<std::shared_ptr<State>*>(data))->take_input(pad, info); });
   return result;
 }
 
-GstPadProbeReturn StillFrameBypass::on_output(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn EncodeOnChange::on_output(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
   GstPadProbeReturn result = GST_PAD_PROBE_OK;
-  fault::contain("the still-frame bypass",
+  fault::contain("encoding on change",
                  [&] { result = (*static_cast<std::shared_ptr<State>*>(data))->take_output(info); });
   return result;
 }
