@@ -142,17 +142,22 @@ def first_video_frame(path, deadline):
     return None
 
 
-def video_packets(path):
-    """(pts seconds, is keyframe) of every video packet in a recording."""
+def sized_video_packets(path):
+    """(pts seconds, size bytes, is keyframe) of every video packet in a recording."""
     out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                          "packet=pts_time,flags", "-of", "csv=p=0", str(path)],
+                          "packet=pts_time,size,flags", "-of", "csv=p=0", str(path)],
                          capture_output=True, text=True, check=False).stdout
     packets = []
     for line in out.splitlines():
         parts = line.split(",")
-        if len(parts) >= 2 and parts[0] not in ("", "N/A"):
-            packets.append((float(parts[0]), "K" in parts[1]))
+        if len(parts) >= 3 and parts[0] not in ("", "N/A"):
+            packets.append((float(parts[0]), int(parts[1]), "K" in parts[2]))
     return packets
+
+
+def video_packets(path):
+    """(pts seconds, is keyframe) of every video packet in a recording."""
+    return [(pts, key) for pts, _, key in sized_video_packets(path)]
 
 
 def delivery(path):

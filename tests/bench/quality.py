@@ -73,19 +73,6 @@ def thread_cpu(pid, name):
     return total
 
 
-def packets(path):
-    """(pts s, size bytes, keyframe) of every video packet."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                          "packet=pts_time,size,flags", "-of", "csv=p=0", str(path)],
-                         capture_output=True, text=True, check=False).stdout
-    found = []
-    for line in out.splitlines():
-        parts = line.split(",")
-        if len(parts) >= 3 and parts[0] not in ("", "N/A"):
-            found.append((float(parts[0]), int(parts[1]), "K" in parts[2]))
-    return found
-
-
 def rate_figures(video):
     """kbit/s, the bucket's fullest point, the fullest 2 s window, keyframe intervals."""
     fullness, peak, last = 0.0, 0.0, video[0][0]
@@ -206,7 +193,7 @@ def run_box(binary, nginx, work, content, encoding, seconds):
     writer.halt.set()
     time.sleep(0.5)
     recording = nginx.recording(tag)
-    video = packets(recording)
+    video = bench.sized_video_packets(recording)
     result = {"content": content, "encoding": encoding, "cpu_s_per_min": cpu / minutes,
               "encoder_thread_cpu_s_per_min": encoder_cpu / minutes, "peak_rss_mib": rss, "threads": threads,
               "frames_skipped": status.get("frames_skipped"), "frames": len(video)}
@@ -231,7 +218,7 @@ def run_reference(nginx, work, content, seconds):
     minutes = (time.monotonic() - launched) / 60
     reference.stop()
     writer.halt.set()
-    video = packets(nginx.recording(tag))
+    video = bench.sized_video_packets(nginx.recording(tag))
     result = {"content": content, "encoding": "reference", "cpu_s_per_min": cpu / minutes,
               "encoder_thread_cpu_s_per_min": ffmpeg_cpu / minutes, "peak_rss_mib": rss, "frames": len(video)}
     result.update(rate_figures(video))

@@ -6,15 +6,13 @@
 #include "support/child_process.hpp"
 #include "support/ffprobe.hpp"
 #include "support/nginx_rtmp.hpp"
+#include "support/scrolling_log.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <fstream>
-#include <thread>
 
 using namespace agentcast::testing;
 using namespace std::chrono_literals;
@@ -26,31 +24,8 @@ constexpr double kBufferKbit = 3000;  // and -bufsize
 
 // An agent that thinks in bursts: lines every 40 ms (faster than frames) for 1.5 s, then
 // nothing for 3.5 s, so the stream has still stretches with keyframes due in them and bursts
-// of change, until destroyed.
-class BurstingLog {
- public:
-  explicit BurstingLog(std::string path)
-      : thread_([this, path = std::move(path)] {
-          for (int i = 0; !stop_; ++i) {
-            const bool bursting = (i % 125) < 38;  // 125 steps of 40 ms: 5 s
-            if (bursting) {
-              std::ofstream(path, std::ios::app)
-                  << "burst line " << i << ": tokens " << (i * 7919) % 100000 << " arrive faster than frames\n";
-            }
-            std::this_thread::sleep_for(40ms);
-          }
-        }) {}
-  ~BurstingLog() {
-    stop_ = true;
-    thread_.join();
-  }
-  BurstingLog(const BurstingLog&) = delete;
-  BurstingLog& operator=(const BurstingLog&) = delete;
-
- private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+// of change.
+bool bursting(int step) { return step % 125 < 38; }  // 125 steps of 40 ms: 5 s
 
 }  // namespace
 
@@ -73,7 +48,7 @@ TEST(EncodeOnChangeStream, BurstsAndStillStretchesDecodeWithKeyframesEveryTwoSec
                                   R"("}})");
   auto box = start_box(dir);
   {
-    const BurstingLog writer(dir.file("stream.log"));
+    const ScrollingLog writer(dir.file("stream.log"), 40ms, bursting);
     const auto live = wait_for_box_status(
         dir.file("status.json"), [](const nlohmann::json& s) { return s.value("state", "") == "live"; }, 15s);
     CHECK_TEXT(live.held, (live.describe() + "\n" + dir.read("agentcast.log")).c_str());
@@ -87,20 +62,13 @@ TEST(EncodeOnChangeStream, BurstsAndStillStretchesDecodeWithKeyframesEveryTwoSec
 
   const std::string recording = server->recording(key);
   wait_for_stable_file(recording);
-  std::string complaints;
-  LONGS_EQUAL_TEXT(
-      0, run_command({"ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", recording, "-f", "null", "-"}, &complaints),
-      complaints.c_str());
-  STRCMP_EQUAL("", complaints.c_str());
+  STRCMP_EQUAL("", decoding_complaints(recording).c_str());
 
   const auto packets = video_packets(recording);
   CHECK_TEXT(packets.size() > std::size_t{14} * 30, std::to_string(packets.size()).c_str());
 
   // A keyframe every 2.0 s, still stretches included, and only then.
-  std::vector<double> keyframes;
-  for (const auto& p : packets) {
-    if (p.keyframe) keyframes.push_back(p.pts);
-  }
+  const std::vector<double> keyframes = keyframe_times(packets);
   CHECK(keyframes.size() >= 7);
   for (std::size_t i = 1; i < keyframes.size(); ++i) {
     DOUBLES_EQUAL(2.0, keyframes[i] - keyframes[i - 1], 0.04);

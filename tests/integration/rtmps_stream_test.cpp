@@ -109,11 +109,7 @@ TEST(RtmpsStream, PublishesThePlatformFormatOverRtmpsWithTheConfiguredCa) {
 
   // FFmpeg's decoder, stopping at the first error, accepts every picture (x264's and the
   // skipped pictures of still frames alike).
-  std::string complaints;
-  LONGS_EQUAL_TEXT(
-      0, run_command({"ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", recording, "-f", "null", "-"}, &complaints),
-      complaints.c_str());
-  STRCMP_EQUAL("", complaints.c_str());
+  STRCMP_EQUAL("", decoding_complaints(recording).c_str());
 
   const auto packets = video_packets(recording);
   CHECK(packets.size() > 300);
@@ -145,10 +141,7 @@ TEST(RtmpsStream, PublishesThePlatformFormatOverRtmpsWithTheConfiguredCa) {
              (std::to_string(packets.size()) + " frames for " + std::to_string(duration) + " s").c_str());
 
   // A keyframe every 2.0 s, and only then.
-  std::vector<double> keyframes;
-  for (const auto& p : packets) {
-    if (p.keyframe) keyframes.push_back(p.pts);
-  }
+  const std::vector<double> keyframes = keyframe_times(packets);
   CHECK(keyframes.size() >= 6);
   for (std::size_t i = 1; i < keyframes.size(); ++i) {
     DOUBLES_EQUAL(2.0, keyframes[i] - keyframes[i - 1], 0.04);

@@ -40,6 +40,22 @@ std::vector<Packet> video_packets(const std::string& path) { return stream_packe
 
 std::vector<Packet> audio_packets(const std::string& path) { return stream_packets(path, "a:0"); }
 
+std::string decoding_complaints(const std::string& path) {
+  std::string complaints;
+  const int exit_code =
+      run_command({"ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", path, "-f", "null", "-"}, &complaints);
+  if (exit_code != 0 && complaints.empty()) complaints = "ffmpeg exited with " + std::to_string(exit_code);
+  return complaints;
+}
+
+std::vector<double> keyframe_times(const std::vector<Packet>& packets) {
+  std::vector<double> times;
+  for (const Packet& packet : packets) {
+    if (packet.keyframe) times.push_back(packet.pts);
+  }
+  return times;
+}
+
 double largest_frame_gap(const std::vector<Packet>& packets) {
   double gap = 0;
   for (std::size_t i = 1; i < packets.size(); ++i) gap = std::max(gap, packets[i].pts - packets[i - 1].pts);

@@ -21,6 +21,13 @@ std::vector<Packet> stream_packets(const std::string& path, const std::string& s
 std::vector<Packet> video_packets(const std::string& path);
 std::vector<Packet> audio_packets(const std::string& path);
 
+// What FFmpeg's decoder, stopping at the first error (-xerror), says about `path`: empty when
+// every picture decodes.
+std::string decoding_complaints(const std::string& path);
+
+// The timestamps of the keyframes among `packets`, in order.
+std::vector<double> keyframe_times(const std::vector<Packet>& packets);
+
 // The longest time between two successive packets (video frames, AAC frames), in seconds.
 double largest_frame_gap(const std::vector<Packet>& packets);
 
