@@ -42,7 +42,6 @@ class LeakyBucket {
   bool pour(std::int64_t pts_ns, double bits);
 
   double size_bits() const { return size_bits_; }
-  double rate_bps() const { return rate_bps_; }
 
  private:
   double rate_bps_;
@@ -66,8 +65,6 @@ class SlidingWindow {
   double room_at(std::int64_t pts_ns) const { return limit_bits_ - bits_at(pts_ns); }
   // A picture of `bits` at `pts_ns`; false when its window went over the limit.
   bool add(std::int64_t pts_ns, double bits);
-
-  double limit_bits() const { return limit_bits_; }
 
  private:
   struct Picture {

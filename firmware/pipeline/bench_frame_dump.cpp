@@ -6,13 +6,12 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <stdexcept>
 
 namespace agentcast::pipeline {
 
+// Written by the scene's streaming thread only (one pad, one thread): no lock.
 struct BenchFrameDump::Files {
-  std::mutex mutex;
   std::ofstream pictures;
   std::ofstream frames;
   long picture = -1;
@@ -43,7 +42,6 @@ GstPadProbeReturn BenchFrameDump::on_frame(GstPad* /*pad*/, GstPadProbeInfo* inf
   fault::contain("the benchmark's frame dump", [&] {
     Files& files = **static_cast<std::shared_ptr<Files>*>(data);
     GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
-    const std::lock_guard lock(files.mutex);
     if (!codec::is_repeat(frame) || files.picture < 0) {
       GstMapInfo map;
       if (!gst_buffer_map(frame, &map, GST_MAP_READ)) return;

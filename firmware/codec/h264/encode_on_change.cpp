@@ -63,7 +63,6 @@ struct EncodedPicture {
   bool reference = false;
   std::uint32_t frame_num = 0;
   int qp = 0;
-  std::size_t slice_bytes = 0;
 };
 
 EncodedPicture look_at(const std::vector<Nal>& units, const h264::StreamParameters& stream) {
@@ -71,7 +70,6 @@ EncodedPicture look_at(const std::vector<Nal>& units, const h264::StreamParamete
   bool first = true;
   for (const Nal nal : units) {
     if (!is_slice(nal)) continue;
-    picture.slice_bytes += nal.size();
     if (!std::exchange(first, false)) continue;
     picture.idr = h264::nal_type(nal[0]) == static_cast<int>(h264::NalType::idr_slice);
     picture.reference = h264::nal_ref_idc(nal[0]) != 0;
@@ -96,7 +94,8 @@ struct EncodeOnChange::State {
   int best_quality = 0;
   std::optional<RateControl> rate;
   std::optional<EncoderLimits> applied;
-  std::atomic<std::uint64_t> over_limit{0};
+  bool over_limit_logged = false;
+  bool encoded_any = false;  // x264 put out a picture (the first is a keyframe)
 
   // From the encoder's caps.
   std::optional<h264::StreamParameters> stream;
@@ -205,8 +204,7 @@ std::optional<EncoderLimits> EncodeOnChange::State::control_rate(GstPad* pad, Gs
 
 void EncodeOnChange::State::pour(GstClockTime pts, std::size_t bytes) {
   if (!rate || !GST_CLOCK_TIME_IS_VALID(pts)) return;
-  if (!rate->delivered(static_cast<std::int64_t>(pts), bytes) &&
-      over_limit.fetch_add(1, std::memory_order_relaxed) == 0) {
+  if (!rate->delivered(static_cast<std::int64_t>(pts), bytes) && !std::exchange(over_limit_logged, true)) {
     log::warning("a picture of ", bytes, " bytes went over the stream's rate limit");
   }
 }
@@ -215,9 +213,9 @@ GstPadProbeReturn EncodeOnChange::State::take_input(GstPad* pad, GstPadProbeInfo
   GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
   const bool repeat = codec::is_repeat(frame);
   const GstClockTime pts = GST_BUFFER_PTS(frame);
-  const bool keyframe_due =
-      !keyframe_slot || (stream && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames);
-  if (keyframe_due && keyframe_slot) {
+  const bool on_grid =
+      stream && keyframe_slot && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames;
+  if (on_grid) {
     // x264 counts only the frames it saw; when it missed some, it would place this keyframe late.
     if (renumbered && !std::exchange(keyframe_forced, true)) {
       gst_pad_send_event(pad, gst_video_event_new_downstream_force_key_unit(GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
@@ -231,6 +229,7 @@ GstPadProbeReturn EncodeOnChange::State::take_input(GstPad* pad, GstPadProbeInfo
       keyframe_slot && stream && GST_CLOCK_TIME_IS_VALID(pts) &&
       (*keyframe_slot + keyframe_frames - slot_of(pts)) * static_cast<std::int64_t>(frame_duration) <=
           RateControl::kKeyframeNearNs;
+  const bool keyframe_due = on_grid || (!encoded_any && in_encoder.empty());
   in_encoder.push_back({pts, control_rate(pad, pts, keyframe_due, keyframe_near)});
   return GST_PAD_PROBE_OK;
 }
@@ -278,6 +277,7 @@ GstPadProbeReturn EncodeOnChange::State::take_output(GstPadProbeInfo* info) {
     }
   }
   pour(input_pts, gst_buffer_get_size(buffer));
+  encoded_any = true;
   if (!stream) return GST_PAD_PROBE_OK;
 
   GstMapInfo map;
@@ -385,8 +385,6 @@ EncodeOnChange::~EncodeOnChange() {
 }
 
 std::uint64_t EncodeOnChange::pictures_skipped() const { return state_->skipped.load(std::memory_order_relaxed); }
-
-std::uint64_t EncodeOnChange::pictures_over_limit() const { return state_->over_limit.load(std::memory_order_relaxed); }
 
 GstPadProbeReturn EncodeOnChange::on_input(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   GstPadProbeReturn result = GST_PAD_PROBE_OK;

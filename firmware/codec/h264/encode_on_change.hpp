@@ -39,8 +39,6 @@ class EncodeOnChange {
 
   // Frames sent as skipped pictures instead of through the encoder.
   std::uint64_t pictures_skipped() const;
-  // Pictures that overflowed the bucket all the same (x264 could not make one small enough).
-  std::uint64_t pictures_over_limit() const;
 
  private:
   struct State;
