@@ -9,48 +9,37 @@ namespace {
 
 constexpr double kNanosecondsPerSecond = 1e9;
 constexpr std::int64_t kNanosecondsPerMillisecond = 1'000'000;
-constexpr double kFullQualityUpTo = 0.5;
-constexpr double kWorstQualityFrom = 1.0;
-// The worst quality asked for (QP 36 from the best, 6); x264's VBV does the rest.
-constexpr int kQualitySpan = 30;
-constexpr int kWorstCrf = 51;
 // x264's single-frame VBV is a target its row-by-row control can miss by a little, h264parse
 // puts the SPS and PPS (a few dozen bytes) before each keyframe, and the skipped pictures of
-// the next 2 s take up to 60 x 38 bytes: the cap is this much below the room.
-constexpr double kCapShare = 0.9;
-constexpr double kPictureCapShare = 0.5;
-constexpr double kCapHeadroomBits = 24000;
-// Below this x264 cannot go anyway (QP 51): a smaller cap only makes it warn.
-constexpr unsigned kSmallestCapKbit = 8;
-// The cap engages when the room is less than this many times the expected picture; and a
-// picture is made coarse enough to fit this many times.
-constexpr double kSafety = 3.0;
+// the next 2 s take up to 60 x 38 bytes: every buffer is this much below the room.
+constexpr double kHeadroomBits = 24000;
+// A picture may take most of the room; one between keyframes that might not fit, half of what
+// the pictures between keyframes have left, so that the ones after it still find some.
+constexpr double kRoomShare = 0.9;
+constexpr double kPictureShare = 0.5;
+// Below this x264 cannot go anyway (QP 51): a smaller buffer only makes it warn.
+constexpr double kSmallestBufferBits = 8000;
+// A picture is expected to fit when one like the largest lately fits this many times.
+constexpr double kSafety = 2.0;
 // A keyframe of a screen against the largest other picture of it (the whole screen changed):
 // measured 1.4 on the box's own screen.
 constexpr double kKeyframeOverPicture = 1.5;
-// With less room than this, every picture is capped: a picture unlike the ones before could
-// not be taken back.
-constexpr double kAlwaysCapBelow = 0.2;
 // The pictures between keyframes leave a tenth of the window besides the next keyframe's
-// share: keyframes vary with the screen.
+// share, and at least a third of it: keyframes vary with the screen.
 constexpr double kBetweenShare = 0.9;
-// A keyframe's estimate is forgotten at most this fast.
+constexpr double kBetweenAtLeast = 1.0 / 3;
+// A keyframe's size is forgotten at most this fast (x264 may code one coarser than its
+// quality after capped pictures: its QP follows theirs).
 constexpr double kKeyframeMemory = 0.8;
+// A picture x264 coded into more than this share of its buffer may have been held back by it.
+constexpr double kHeldBack = 0.9;
+// A repeat refines the last picture only with at least this share of the bucket to do it in.
+constexpr double kRefineAtLeast = 0.1;
+// x264 starts with its buffer this full (its vbv-init).
+constexpr double kInitialFill = 0.9;
 // The largest other picture lately is remembered at half its size 2 s later: a screen that
 // changed as a whole a while ago says little about a clock that ticks.
 constexpr double kPictureHalfLifeNs = 2e9;
-// x264's running QP (accum_p_qp): its start weight and its decay per picture.
-constexpr double kInitialWeight = 0.01;
-constexpr double kRecentQpDecay = 0.95;
-// Wide open: a single-frame buffer far above any picture of ours. Single-frame even then: in
-// that mode x264 plans to use the whole buffer, so its rows stay at the quality asked for; with
-// a buffer over several frames it codes a keyframe's rows coarser (measured: 55 instead of
-// 65 dB at the same size).
-constexpr unsigned kWideBufferKbit = 32000;
-
-// Bits at QP `from` as bits at QP `to` (H.264: twice the bits every 6 QP finer; fewer than
-// that near lossless, so this overestimates there).
-double scaled(double bits, int from, int to) { return bits * std::exp2(static_cast<double>(from - to) / 6.0); }
 
 }  // namespace
 
@@ -97,80 +86,102 @@ bool SlidingWindow::add(std::int64_t pts_ns, double bits) {
   return bits_ <= limit_bits_;
 }
 
-int quality_for(double fullness_fraction, int best, int worst) {
-  const double position =
-      std::clamp((fullness_fraction - kFullQualityUpTo) / (kWorstQualityFrom - kFullQualityUpTo), 0.0, 1.0);
-  return best + static_cast<int>(std::lround(position * (worst - best)));
-}
-
-RateControl::RateControl(double rate_bps, double size_bits, int best_quality, unsigned frame_ms)
+RateControl::RateControl(double rate_bps, double size_bits, unsigned frame_ms)
     : bucket_(rate_bps, size_bits),
       window_(static_cast<std::int64_t>(size_bits / rate_bps * kNanosecondsPerSecond) -
                   static_cast<std::int64_t>(frame_ms) * kNanosecondsPerMillisecond / 2,
               size_bits),
-      best_quality_(best_quality),
-      worst_quality_(std::min(kWorstCrf, best_quality + kQualitySpan)),
       frame_ms_(frame_ms),
-      recent_qp_sum_(kInitialWeight * best_quality),
-      recent_qp_weight_(kInitialWeight) {
+      encoder_allows_bits_(size_bits * kInitialFill) {
   if (frame_ms == 0) throw std::invalid_argument("rate control needs the frame time");
 }
 
-int RateControl::keyframe_qp(int quality) const {
-  if (last_was_keyframe_) return quality;
-  return static_cast<int>(std::lround(recent_qp_sum_ / recent_qp_weight_));
-}
-
-double RateControl::picture_bits_at_qp0(std::int64_t pts_ns) const {
+double RateControl::picture_estimate(std::int64_t pts_ns) const {
   const double age = static_cast<double>(std::max<std::int64_t>(0, pts_ns - picture_pts_ns_));
-  return picture_bits_at_qp0_ * std::exp2(-age / kPictureHalfLifeNs);
+  return picture_bits_ * std::exp2(-age / kPictureHalfLifeNs);
 }
 
-EncoderLimits RateControl::limits_for(std::int64_t pts_ns, bool keyframe, bool keyframe_near) const {
+EncoderLimits RateControl::buffer(std::int64_t pts_ns, double bits, bool capped) const {
+  // A single-frame buffer: max_rate * frame_ms / 1000 kbit, at least one frame at max_rate.
+  const auto kbit = static_cast<unsigned>(std::max(kSmallestBufferBits, bits) / 1000);
+  return {std::max(1U, kbit * 1000 / frame_ms_), frame_ms_, capped, pts_ns};
+}
+
+double RateControl::room_for_picture(std::int64_t pts_ns) const {
+  return (std::min(bucket_.room_at(pts_ns), window_.room_at(pts_ns)) - kHeadroomBits) * kRoomShare;
+}
+
+double RateControl::keyframe_estimate() const {
+  return std::max(keyframe_bits_, largest_since_keyframe_ * kKeyframeOverPicture);
+}
+
+EncoderLimits RateControl::limits_for(std::int64_t pts_ns, bool keyframe) const {
   const double size = bucket_.size_bits();
-  double room = std::min(bucket_.room_at(pts_ns), window_.room_at(pts_ns));
-  double used = 1.0 - room / size;
-  // A keyframe is larger than any other picture of the screen at its QP: it codes what they
-  // predict from the picture before.
-  const double picture_bits_at_qp0 = this->picture_bits_at_qp0(pts_ns);
-  const double keyframe_bits_at_qp0 =
-      std::max(keyframe_bits_at_qp0_, largest_since_keyframe_at_qp0_ * kKeyframeOverPicture);
-  if (!keyframe && keyframe_bits_at_qp0 > 0) {
-    // The next keyframe's window (2 s back from it) holds every picture after this keyframe
-    // and not this one: together they get the window less what the next keyframe will take
-    // (at least a third of the window, however large keyframes get).
-    const int coming_qp = keyframe_qp(quality_for(used, best_quality_, worst_quality_));
-    const double between = std::max(size / 3, size * kBetweenShare - scaled(keyframe_bits_at_qp0, 0, coming_qp));
-    // Their quality follows how much of that share is used: the window at this moment also
-    // holds this keyframe, which they must not be coarsened for.
-    used = since_keyframe_bits_ / between;
+  const double hard = room_for_picture(pts_ns);
+  double share = hard;
+  double expected = keyframe_estimate();
+  if (!keyframe) {
+    // The next keyframe's window (2 s back from it) holds every picture after the last
+    // keyframe and not that one: together they get the window less what the next keyframe
+    // will take; one that might not fit gets half of what they have left.
+    const double between = std::max(size * kBetweenAtLeast, size * kBetweenShare - expected);
+    share = std::min(hard, (between - since_keyframe_bits_) * kPictureShare);
+    expected = picture_estimate(pts_ns);
   }
-  int quality = quality_for(used, best_quality_, worst_quality_);
-  if (!keyframe && picture_bits_at_qp0 > 0) {
-    // Coarse enough that a picture like the largest lately fits the room a few times over.
-    while (quality < worst_quality_ && scaled(picture_bits_at_qp0, 0, quality) * kSafety > room) ++quality;
+  if (expected == 0 || expected * kSafety > share) return buffer(pts_ns, share, true);
+  // Expected to fit. x264 holds this picture to the smaller of its buffer and the last one, and
+  // the next picture to this one's: the buffer is what the room leaves besides this picture,
+  // for whatever comes next, and within the room itself when the last buffer does not already
+  // hold this picture to it. x264 codes a picture no finer than its quality, however large the
+  // buffer.
+  const double for_next = std::max(share, hard - expected * kSafety);
+  return buffer(pts_ns, encoder_allows_bits_ <= hard ? for_next : std::min(for_next, hard), false);
+}
+
+EncoderLimits RateControl::limits_before_keyframe(std::int64_t pts_ns, std::int64_t keyframe_pts_ns) const {
+  EncoderLimits limits = limits_for(pts_ns, false);
+  const EncoderLimits keyframe = limits_for(keyframe_pts_ns, true);
+  if (limits.buffer_bits() >= keyframe.buffer_bits()) return limits;
+  // This picture's buffer is the keyframe's limit. It may be the keyframe's whole buffer when
+  // the last one already holds this picture within the room, and the room otherwise: this
+  // picture may then take more than the pictures between keyframes were to leave it, never
+  // more than the bucket and the window hold.
+  const double hard = room_for_picture(pts_ns);
+  if (encoder_allows_bits_ > hard) return buffer(pts_ns, std::max(limits.buffer_bits(), hard), limits.capped);
+  EncoderLimits opened = keyframe;
+  opened.pts_ns = pts_ns;
+  opened.capped = limits.capped;
+  return opened;
+}
+
+std::optional<EncoderLimits> RateControl::limits_for_repeat(std::int64_t pts_ns,
+                                                            std::optional<std::int64_t> keyframe_pts_ns) const {
+  if (keyframe_pts_ns) {
+    if (auto refill = refill_before_keyframe(pts_ns, *keyframe_pts_ns)) return refill;
   }
-  const int qp = keyframe ? keyframe_qp(quality) : quality;
-  // Until another picture is known, a keyframe's size is the bound.
-  const double known = keyframe || picture_bits_at_qp0_ == 0 ? keyframe_bits_at_qp0 : picture_bits_at_qp0;
-  // A keyframe may take most of the room; another picture half of it, so that the pictures
-  // after it (a skipped picture is 38 bytes, x264's smallest a few hundred) still find some.
-  double cap_bits = (room - kCapHeadroomBits) * (keyframe ? kCapShare : kPictureCapShare);
-  if (keyframe_near && !keyframe) {
-    // x264 refills its VBV at the end of a picture at that picture's rate: a capped picture
-    // leaves the next one, maybe the keyframe, no more room than its own cap, and the
-    // keyframe would stand coarse for seconds. Close before a keyframe, a capped picture may
-    // take what the keyframe is expected to need, as far as the room allows.
-    const int coming_qp = keyframe_qp(quality);
-    cap_bits =
-        std::max(cap_bits, std::min((room - kCapHeadroomBits) * kCapShare, scaled(keyframe_bits_at_qp0, 0, coming_qp)));
+  if (!refine_next_) return std::nullopt;
+  // x264 may have coded the last picture coarser than its quality: the repeat refines it where
+  // it did (and codes to almost nothing where it did not), when there is room for it.
+  const EncoderLimits limits = limits_for(pts_ns, false);
+  if (std::min(limits.buffer_bits(), encoder_allows_bits_) < bucket_.size_bits() * kRefineAtLeast) return std::nullopt;
+  return limits;
+}
+
+std::optional<EncoderLimits> RateControl::refill_before_keyframe(std::int64_t pts_ns,
+                                                                 std::int64_t keyframe_pts_ns) const {
+  const double keyframe = limits_for(keyframe_pts_ns, true).buffer_bits();
+  const double estimate = keyframe_estimate();
+  const double wanted = estimate > 0 ? std::min(keyframe, estimate * kSafety) : keyframe;
+  if (encoder_allows_bits_ >= wanted) return std::nullopt;
+  // The repeat of a picture x264 coded at its quality codes to almost nothing, whatever its
+  // buffer; after one it may have coded coarse, it refines it, within the room like any picture.
+  if (!refine_next_) {
+    EncoderLimits opened = limits_for(keyframe_pts_ns, true);
+    opened.pts_ns = pts_ns;
+    opened.capped = false;
+    return opened;
   }
-  if (known > 0 && scaled(known, 0, qp) * kSafety <= cap_bits && room >= size * kAlwaysCapBelow) {
-    return {quality, kWideBufferKbit * 1000 / frame_ms_, frame_ms_, false, qp, pts_ns};
-  }
-  const unsigned cap_kbit = std::max(kSmallestCapKbit, static_cast<unsigned>(std::max(0.0, cap_bits) / 1000));
-  // buffer = max_rate * frame_ms / 1000, at most the cap and at least one frame at max_rate
-  return {quality, std::max(1U, cap_kbit * 1000 / frame_ms_), frame_ms_, true, qp, pts_ns};
+  return limits_before_keyframe(pts_ns, keyframe_pts_ns);
 }
 
 bool RateControl::delivered(std::int64_t pts_ns, std::size_t bytes) {
@@ -181,29 +192,24 @@ bool RateControl::delivered(std::int64_t pts_ns, std::size_t bytes) {
   return within_bucket && within_window;
 }
 
-void RateControl::encoded(const EncoderLimits& limits, bool keyframe, std::size_t bytes, int slice_qp) {
-  // Sizes are kept at the QP the picture was asked for: under a cap x264 may have coded it
-  // coarser (its slice QP), but scaling its size to the finer QP asked for overestimates it
-  // many times on text, whose bits hardly grow towards the finest QPs.
-  const double at_qp0 = scaled(static_cast<double>(bytes) * 8, limits.expected_qp, 0);
-  // x264's running QP counts what it planned, the coarser QP.
-  const int qp = limits.capped ? std::max(limits.expected_qp, slice_qp) : limits.expected_qp;
+void RateControl::encoded(const EncoderLimits& limits, bool keyframe, std::size_t bytes) {
+  const double bits = static_cast<double>(bytes) * 8;
+  // Coded into most of what it was allowed, the picture may have been held back: it would have
+  // taken at least that much.
+  const bool held_back = bits > std::min(limits.buffer_bits(), encoder_allows_bits_) * kHeldBack;
+  // A keyframe may be coarser than the quality even well within its buffer: x264 foresees its
+  // size row by row from few keyframes, and codes the rows coarser while it expects too much.
+  refine_next_ = held_back || keyframe;
   if (keyframe) {
-    // The estimate can be far off at the coarsest QPs (noise comes out flat grey at QP 51): one
-    // keyframe lowers it by a fifth at most.
-    keyframe_bits_at_qp0_ = std::max(at_qp0, keyframe_bits_at_qp0_ * kKeyframeMemory);
-  } else {
-    picture_bits_at_qp0_ = std::max(at_qp0, picture_bits_at_qp0(limits.pts_ns));
-    picture_pts_ns_ = limits.pts_ns;
-    largest_since_keyframe_at_qp0_ = std::max(largest_since_keyframe_at_qp0_, at_qp0);
-  }
-  recent_qp_sum_ = recent_qp_sum_ * kRecentQpDecay + qp;
-  recent_qp_weight_ = recent_qp_weight_ * kRecentQpDecay + 1;
-  last_was_keyframe_ = keyframe;
-  if (keyframe) {
+    keyframe_bits_ = held_back ? std::max(bits, keyframe_bits_) : std::max(bits, keyframe_bits_ * kKeyframeMemory);
     since_keyframe_bits_ = 0;
-    largest_since_keyframe_at_qp0_ = 0;
+    largest_since_keyframe_ = 0;
+  } else {
+    picture_bits_ = std::max(bits, picture_estimate(limits.pts_ns));
+    picture_pts_ns_ = limits.pts_ns;
+    largest_since_keyframe_ = std::max(largest_since_keyframe_, bits);
   }
+  encoder_allows_bits_ = limits.buffer_bits();
 }
 
 }  // namespace agentcast::codec

@@ -5,26 +5,39 @@
 // 3000k": a bucket of 3000 kbit that drains at 1500 kbit/s); the box keeps the stricter form
 // of it too, at most 3000 kbit in any 2 s. An encoder's own rate control counts every picture
 // it sees as one frame time, so with only the changes it would give a change the bits of 1/30 s
-// instead of the time it stands for. The box keeps the account instead and tells x264, before
-// each picture:
-//  - its quality (a CRF, which qcomp=1 and aq-mode=0 make the picture's QP): the best while at
-//    most half the room is in use, coarser as it fills, and coarse enough that a picture like
-//    the largest lately fits the room three times. The room is the least of the bucket's and
-//    the window's; between two keyframes, the pictures share the window less what the next
-//    keyframe is expected to take (it drops out of the window the moment the next one comes);
-//  - a cap (x264's VBV as a single-frame buffer, of most of the room for a keyframe, half of
-//    it for another picture) when the picture might not fit, the room is short, or nothing is
-//    known yet. Otherwise x264's VBV stays wide open. The cap is a guard, not the rule, because
-//    of how x264 treats it: it plans a keyframe's size from the few it has seen and codes it
-//    far coarser than needed when the plan exceeds the buffer (measured 44-50 dB instead of
-//    65 dB at the same size), and it refills its buffer at the end of a picture at that
-//    picture's rate, so a capped picture leaves the next one no more than its own cap; close
-//    before a keyframe a cap is therefore never smaller than the keyframe is expected to take.
-// A keyframe's QP is not the quality asked for: x264 (1-pass, ipratio=1) codes it at its running
-// average of the pictures' QPs, which this class follows to foresee the keyframe's size.
+// instead of the time it stands for. The box keeps the account instead.
+//
+// What x264 (through x264enc, tune=zerolatency, one thread) lets the box steer, measured with
+// Debian's x264 0.164 (tests/codec/h264/encode_on_change_test.cpp holds it to it):
+//  - its quality is the one it was opened with. x264enc's `quantizer` may be changed while
+//    playing, but x264 codes every P picture at the CRF it started with all the same. A
+//    keyframe starts at x264's running average of the QPs the pictures were coded at, divided
+//    by ipratio, and x264 walks its rows from there (pipelines/video/x264enc.txt pins both);
+//  - its VBV may be changed before every picture (`bitrate`, `vbv-buf-capacity`; a
+//    single-frame buffer here), and x264 keeps a picture within it by coding its rows
+//    coarser, never finer than its quality. It foresees a keyframe's size from few keyframes,
+//    and may code one coarser than needed even well within its buffer;
+//  - its buffer is refilled after each picture by one frame time at that picture's rate,
+//    which with a single-frame buffer is that picture's whole buffer: x264 holds a picture to
+//    the smaller of its own buffer and the last picture's.
+// So the box decides one thing per picture, the buffer, and every picture's limit (its buffer
+// or the last one, whichever is smaller) is within the room left in the bucket and the window:
+//  - a keyframe gets most of the room;
+//  - between two keyframes the pictures share the window less what the next keyframe is
+//    expected to take (the keyframe before drops out of the window when the next one comes);
+//    one that might not fit gets half of what they have left, so that the ones after it
+//    still find some;
+//  - one expected to fit gets what the room leaves besides it, since its buffer is the next
+//    picture's limit too; the one just before a keyframe gets the keyframe's buffer where
+//    that is safe, or a keyframe after a clock tick would come out coarse.
+// And two repeats may go through x264 instead of being skipped pictures: the one after a
+// picture x264 may have coded coarse (a keyframe, or a picture coded into most of its limit)
+// refines it, and the one just before a keyframe opens x264's buffer for it. A repeat of a
+// picture coded at its quality codes to almost nothing.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 namespace agentcast::codec {
 
@@ -77,63 +90,67 @@ class SlidingWindow {
   double bits_ = 0;
 };
 
-// The quality for a bucket `fullness_fraction` full: `best` up to half, `worst` when full,
-// linear in between.
-int quality_for(double fullness_fraction, int best, int worst);
-
-// What x264enc is told before a picture: `quantizer` (the CRF), and its VBV as `bitrate`
-// (kbit/s) and `vbv-buf-capacity` (ms at that rate).
+// What x264enc is told before a picture: its VBV, as `bitrate` (kbit/s) and
+// `vbv-buf-capacity` (ms at that rate), one frame time long.
 struct EncoderLimits {
-  int quality = 0;
   unsigned max_rate_kbps = 0;
   unsigned buffer_ms = 0;
-  bool capped = false;  // the VBV is the room in the bucket, not wide open
-  int expected_qp = 0;  // the QP x264 will code the picture at (a keyframe's follows its history)
+  bool capped = false;  // the picture might not fit: the buffer holds it back
   std::int64_t pts_ns = 0;
+
+  // The largest picture x264 is allowed, in bits (kbit/s x ms).
+  double buffer_bits() const { return static_cast<double>(max_rate_kbps) * buffer_ms; }
 };
 
 class RateControl {
  public:
-  // The bucket (`rate_bps`, `size_bits`), the best quality (the x264enc's quantizer at start),
-  // and the frame time in whole milliseconds rounded up (a single-frame VBV must hold one
-  // frame at its max rate).
-  RateControl(double rate_bps, double size_bits, int best_quality, unsigned frame_ms);
+  // The bucket (`rate_bps`, `size_bits`) and the frame time in whole milliseconds rounded up
+  // (a single-frame VBV must hold one frame at its max rate).
+  RateControl(double rate_bps, double size_bits, unsigned frame_ms);
 
-  // Before a picture goes into the encoder at `pts_ns`; `keyframe` when it is to be one,
-  // `keyframe_near` when the next keyframe is due soon (within kKeyframeNearNs).
-  EncoderLimits limits_for(std::int64_t pts_ns, bool keyframe, bool keyframe_near = false) const;
-  static constexpr std::int64_t kKeyframeNearNs = 500'000'000;
+  // Before a picture goes into the encoder at `pts_ns`; `keyframe` when it is to be one.
+  EncoderLimits limits_for(std::int64_t pts_ns, bool keyframe) const;
+  // Before a picture at `pts_ns` when the next frame, at `keyframe_pts_ns`, is a keyframe: its
+  // buffer is also the keyframe's limit, so it is at least the keyframe's where that is safe.
+  EncoderLimits limits_before_keyframe(std::int64_t pts_ns, std::int64_t keyframe_pts_ns) const;
+  // For a frame at `pts_ns` that repeats the last picture: limits when it is to go through
+  // x264 after all, nothing when it is to be skipped. It goes through x264
+  //  - to refine the last picture, when x264 may have coded it coarser than its quality (a
+  //    keyframe, or a picture coded into most of what it was allowed) and there is room;
+  //  - as the frame before a keyframe at `keyframe_pts_ns`, to open x264's buffer for it when
+  //    the last picture's buffer, which would be the keyframe's limit, is smaller than what the
+  //    keyframe is expected to need.
+  std::optional<EncoderLimits> limits_for_repeat(std::int64_t pts_ns,
+                                                 std::optional<std::int64_t> keyframe_pts_ns) const;
   // A picture left at `pts_ns`, the encoder's or a skipped one; false when it went over.
   bool delivered(std::int64_t pts_ns, std::size_t bytes);
-  // x264 coded a picture of `bytes` under `limits`, at `slice_qp` (its slice header's QP):
-  // what the next ones will take.
-  void encoded(const EncoderLimits& limits, bool keyframe, std::size_t bytes, int slice_qp);
+  // x264 coded a picture of `bytes` under `limits`: what the next ones will take, and what its
+  // buffer holds for the next one.
+  void encoded(const EncoderLimits& limits, bool keyframe, std::size_t bytes);
 
+  // The largest picture x264's own buffer lets through next (the last picture's buffer).
+  double encoder_allows_bits() const { return encoder_allows_bits_; }
   const LeakyBucket& bucket() const { return bucket_; }
 
  private:
-  int keyframe_qp(int quality) const;
+  double room_for_picture(std::int64_t pts_ns) const;
+  double keyframe_estimate() const;
+  double picture_estimate(std::int64_t pts_ns) const;
+  std::optional<EncoderLimits> refill_before_keyframe(std::int64_t pts_ns, std::int64_t keyframe_pts_ns) const;
+  EncoderLimits buffer(std::int64_t pts_ns, double bits, bool capped) const;
 
   LeakyBucket bucket_;
   SlidingWindow window_;
-  int best_quality_;
-  int worst_quality_;
   unsigned frame_ms_;
-  // x264's own estimate of a keyframe's QP (ratecontrol.c, 1-pass CRF): the recent pictures'
-  // QPs, each 0.95 of the weight of the one after; a keyframe right after a keyframe gets the
-  // quality asked for.
-  double recent_qp_sum_;
-  double recent_qp_weight_;
-  bool last_was_keyframe_ = true;
-  // The bits of the latest keyframe and of the largest recent other picture, at QP 0; zero
-  // while none is known.
-  double keyframe_bits_at_qp0_ = 0;
-  double picture_bits_at_qp0_ = 0;  // as it was at picture_pts_ns_, halving every second since
+  // Sizes at the encoder's quality, learned from pictures that were not held back by a cap;
+  // zero while none is known.
+  double keyframe_bits_ = 0;
+  double picture_bits_ = 0;  // the largest other picture lately, halving every 2 s since
   std::int64_t picture_pts_ns_ = 0;
-  double since_keyframe_bits_ = 0;            // delivered after the last keyframe
-  double largest_since_keyframe_at_qp0_ = 0;  // the largest other picture since then
-
-  double picture_bits_at_qp0(std::int64_t pts_ns) const;
+  double since_keyframe_bits_ = 0;     // delivered after the last keyframe
+  double largest_since_keyframe_ = 0;  // the largest other picture since then
+  double encoder_allows_bits_;
+  bool refine_next_ = false;  // x264's last picture may be coarser than its quality
 };
 
 }  // namespace agentcast::codec

@@ -91,7 +91,6 @@ struct EncodeOnChange::State {
   // rate is known (the first frame's caps).
   double rate_bps = 0;
   double bucket_bits = 0;
-  int best_quality = 0;
   std::optional<RateControl> rate;
   std::optional<EncoderLimits> applied;
   bool over_limit_logged = false;
@@ -126,7 +125,8 @@ struct EncodeOnChange::State {
 
   void configure(GstCaps* caps);
   void refuse(const std::string& why);
-  std::optional<EncoderLimits> control_rate(GstPad* pad, GstClockTime pts, bool keyframe, bool keyframe_near);
+  bool ready_to_control(GstPad* pad, GstClockTime pts);
+  void apply(GstPad* pad, const EncoderLimits& limits);
   void pour(GstClockTime pts, std::size_t bytes);
   GstPadProbeReturn take_input(GstPad* pad, GstPadProbeInfo* info);
   GstPadProbeReturn skip(GstPadProbeInfo* info, GstBuffer* frame);
@@ -174,32 +174,30 @@ void EncodeOnChange::State::configure(GstCaps* caps) {
              stream->cabac ? "CABAC" : "CAVLC", ")");
 }
 
-// Sets the quality and the cap of the picture x264 is about to encode: properties of x264enc
-// that it applies (x264_encoder_reconfig) at the start of the next frame it encodes, this one.
-std::optional<EncoderLimits> EncodeOnChange::State::control_rate(GstPad* pad, GstClockTime pts, bool keyframe,
-                                                                 bool keyframe_near) {
-  if (!GST_CLOCK_TIME_IS_VALID(pts)) return std::nullopt;
-  if (!rate) {
-    GstCapsPtr caps(gst_pad_get_current_caps(pad));
-    gint fps_n = 0;
-    gint fps_d = 0;
-    if (!caps || !gst_structure_get_fraction(gst_caps_get_structure(caps.get(), 0), "framerate", &fps_n, &fps_d) ||
-        fps_n <= 0 || fps_d <= 0) {
-      return std::nullopt;
-    }
-    const auto frame_ms = static_cast<unsigned>((1000 * static_cast<std::int64_t>(fps_d) + fps_n - 1) / fps_n);
-    rate.emplace(rate_bps, bucket_bits, best_quality, frame_ms);
+// Makes the rate control once the frame rate is known (the first frame's caps); false before.
+bool EncodeOnChange::State::ready_to_control(GstPad* pad, GstClockTime pts) {
+  if (!GST_CLOCK_TIME_IS_VALID(pts)) return false;
+  if (rate) return true;
+  GstCapsPtr caps(gst_pad_get_current_caps(pad));
+  gint fps_n = 0;
+  gint fps_d = 0;
+  if (!caps || !gst_structure_get_fraction(gst_caps_get_structure(caps.get(), 0), "framerate", &fps_n, &fps_d) ||
+      fps_n <= 0 || fps_d <= 0) {
+    return false;
   }
-  const EncoderLimits limits = rate->limits_for(static_cast<std::int64_t>(pts), keyframe, keyframe_near);
+  const auto frame_ms = static_cast<unsigned>((1000 * static_cast<std::int64_t>(fps_d) + fps_n - 1) / fps_n);
+  rate.emplace(rate_bps, bucket_bits, frame_ms);
+  return true;
+}
 
-  const bool same = applied && applied->quality == limits.quality && applied->max_rate_kbps == limits.max_rate_kbps &&
-                    applied->buffer_ms == limits.buffer_ms;
+// Sets the VBV of the picture x264 is about to encode: properties of x264enc that it applies
+// (x264_encoder_reconfig) at the start of the next frame it encodes, this one.
+void EncodeOnChange::State::apply(GstPad* pad, const EncoderLimits& limits) {
+  const bool same = applied && applied->max_rate_kbps == limits.max_rate_kbps && applied->buffer_ms == limits.buffer_ms;
   if (!same) {
-    g_object_set(GST_PAD_PARENT(pad), "quantizer", static_cast<guint>(limits.quality), "bitrate", limits.max_rate_kbps,
-                 "vbv-buf-capacity", limits.buffer_ms, nullptr);
+    g_object_set(GST_PAD_PARENT(pad), "bitrate", limits.max_rate_kbps, "vbv-buf-capacity", limits.buffer_ms, nullptr);
   }
   applied = limits;
-  return limits;
 }
 
 void EncodeOnChange::State::pour(GstClockTime pts, std::size_t bytes) {
@@ -211,26 +209,39 @@ void EncodeOnChange::State::pour(GstClockTime pts, std::size_t bytes) {
 
 GstPadProbeReturn EncodeOnChange::State::take_input(GstPad* pad, GstPadProbeInfo* info) {
   GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
-  const bool repeat = codec::is_repeat(frame);
   const GstClockTime pts = GST_BUFFER_PTS(frame);
-  const bool on_grid =
-      stream && keyframe_slot && GST_CLOCK_TIME_IS_VALID(pts) && slot_of(pts) - *keyframe_slot >= keyframe_frames;
+  const bool controlled = ready_to_control(pad, pts);
+  const std::int64_t frames_since_keyframe = stream && keyframe_slot && controlled ? slot_of(pts) - *keyframe_slot : 0;
+  const bool on_grid = stream && keyframe_slot && controlled && frames_since_keyframe >= keyframe_frames;
+  // The next frame's timestamp when it is to be a keyframe.
+  const std::optional<std::int64_t> next_keyframe =
+      stream && keyframe_slot && controlled && frames_since_keyframe + 1 == keyframe_frames
+          ? std::optional(static_cast<std::int64_t>(pts + frame_duration))
+          : std::nullopt;
+  std::optional<EncoderLimits> limits;
   if (on_grid) {
     // x264 counts only the frames it saw; when it missed some, it would place this keyframe late.
     if (renumbered && !std::exchange(keyframe_forced, true)) {
       gst_pad_send_event(pad, gst_video_event_new_downstream_force_key_unit(GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
                                                                             GST_CLOCK_TIME_NONE, FALSE, 0));
     }
-  } else if (stream && repeat && in_encoder.empty() && GST_CLOCK_TIME_IS_VALID(pts) &&
+  } else if (stream && codec::is_repeat(frame) && in_encoder.empty() && controlled &&
              static_cast<GstClockTimeDiff>(pts) + output_offset >= 0) {
-    return skip(info, frame);
+    // A repeat goes through x264 after all to refine a picture it may have coded coarse, or,
+    // before a keyframe, to open x264's buffer for it (codec/rate_control.hpp).
+    limits = rate->limits_for_repeat(static_cast<std::int64_t>(pts), next_keyframe);
+    if (!limits) return skip(info, frame);
   }
-  const bool keyframe_near =
-      keyframe_slot && stream && GST_CLOCK_TIME_IS_VALID(pts) &&
-      (*keyframe_slot + keyframe_frames - slot_of(pts)) * static_cast<std::int64_t>(frame_duration) <=
-          RateControl::kKeyframeNearNs;
-  const bool keyframe_due = on_grid || (!encoded_any && in_encoder.empty());
-  in_encoder.push_back({pts, control_rate(pad, pts, keyframe_due, keyframe_near)});
+  if (controlled) {
+    const bool keyframe_due = on_grid || (!encoded_any && in_encoder.empty());
+    if (!limits) {
+      limits = next_keyframe && !keyframe_due
+                   ? rate->limits_before_keyframe(static_cast<std::int64_t>(pts), *next_keyframe)
+                   : rate->limits_for(static_cast<std::int64_t>(pts), keyframe_due);
+    }
+    apply(pad, *limits);
+  }
+  in_encoder.push_back({pts, limits});
   return GST_PAD_PROBE_OK;
 }
 
@@ -286,12 +297,11 @@ GstPadProbeReturn EncodeOnChange::State::take_output(GstPadProbeInfo* info) {
     const auto units = split_access_unit(std::span<const std::uint8_t>(map.data, map.size), stream->nal_length_size);
     const EncodedPicture picture = look_at(units, *stream);
     if (rate && limits) {
-      rate->encoded(*limits, picture.idr, map.size, picture.qp);
-      log::debug("encoded ", picture.idr ? "keyframe" : "picture", " at ", input_pts / GST_MSECOND, " ms: quality ",
-                 limits->quality, ", QP ", picture.qp, " (expected ", limits->expected_qp, "), ",
-                 limits->capped ? "capped at " : "uncapped, ",
-                 limits->capped ? std::to_string(limits->max_rate_kbps * limits->buffer_ms / 1000) + " kbit, " : "",
-                 map.size, " bytes");
+      const double allowed = std::min(limits->buffer_bits(), rate->encoder_allows_bits());
+      rate->encoded(*limits, picture.idr, map.size);
+      log::debug("encoded ", picture.idr ? "keyframe" : "picture", " at ", input_pts / GST_MSECOND, " ms: QP ",
+                 picture.qp, ", ", map.size, " bytes, ", limits->capped ? "capped at " : "within ",
+                 static_cast<long>(allowed / 1000), " kbit");
     }
     std::uint32_t wanted = picture.frame_num;
     if (picture.idr) {
@@ -341,13 +351,12 @@ struct EncoderSettings {
   guint keyframe_frames = 0;
   guint bitrate_kbps = 0;
   guint buffer_ms = 0;
-  guint quantizer = 0;
 };
 
 EncoderSettings read_settings(GstElement* encoder) {
   EncoderSettings settings;
   g_object_get(encoder, "key-int-max", &settings.keyframe_frames, "bitrate", &settings.bitrate_kbps, "vbv-buf-capacity",
-               &settings.buffer_ms, "quantizer", &settings.quantizer, nullptr);
+               &settings.buffer_ms, nullptr);
   return settings;
 }
 
@@ -361,7 +370,6 @@ EncodeOnChange::EncodeOnChange(GstElement* encoder) {
   state_ = std::make_shared<State>();
   state_->rate_bps = 1000.0 * settings.bitrate_kbps;
   state_->bucket_bits = state_->rate_bps * settings.buffer_ms / 1000;
-  state_->best_quality = static_cast<int>(settings.quantizer);
   state_->keyframe_frames = settings.keyframe_frames;
   input_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
   output_pad_.reset(gst_element_get_static_pad(encoder, "src"));

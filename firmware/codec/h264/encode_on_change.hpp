@@ -9,11 +9,10 @@
 //
 // Rate control on real time (codec/rate_control.hpp): x264's rate control counts every
 // picture it sees as one frame time, so a change would never get the bits of the time it
-// stands for. x264 runs in constant quality (pass=qual) instead, and before each picture the
-// box sets its quality and, when needed, a cap (x264's VBV), from the platform's leaky bucket
-// on the pictures' timestamps. The bucket is the x264enc's `bitrate` (drain rate) and
-// `vbv-buf-capacity` (its size, in time at that rate) as the pipeline description sets them;
-// the best quality is its `quantizer`.
+// stands for. x264 runs in constant quality (pass=qual, its `quantizer`) instead, and before
+// each picture the box sets x264's VBV from the platform's leaky bucket on the pictures'
+// timestamps. The bucket is the x264enc's `bitrate` (drain rate) and `vbv-buf-capacity` (its
+// size, in time at that rate) as the pipeline description sets them.
 //
 // Everything happens in the encoder's streaming thread, in order: x264 with tune=zerolatency
 // returns each picture from the call that took its frame, so a skipped picture can never
