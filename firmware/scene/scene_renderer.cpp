@@ -65,8 +65,52 @@ SceneRenderer::SceneRenderer(int width, int height, std::string_view monospace_f
 }
 
 GstBufferPtr SceneRenderer::render(const scene::ScreenState& state, std::string_view clock_text) {
-  draw(state, clock_text);
-  return convert_to_i420();
+  const Rows rows = draw_changes(state, clock_text);
+  drawn_ = Drawn{&state, state.versions(), std::string(clock_text)};
+  GstBufferPtr frame = convert_to_i420(rows);
+  last_frame_ = frame.get();
+  const bool recycled =
+      std::any_of(frames_.begin(), frames_.end(), [&](const GstBufferPtr& ring) { return ring.get() == last_frame_; });
+  last_one_off_.reset(frame && !recycled ? gst_buffer_ref(frame.get()) : nullptr);
+  if (!frame) drawn_.reset();  // nothing to build on: draw everything next time
+  return frame;
+}
+
+void SceneRenderer::Rows::add(double from, double to, int height) {
+  const int top = std::clamp(static_cast<int>(std::floor(from)), 0, height);
+  const int bottom = std::clamp(static_cast<int>(std::ceil(to)), 0, height);
+  if (bottom <= top) return;
+  first = end > first ? std::min(first, top) : top;
+  end = std::max(end, bottom);
+}
+
+// Each part draws over its own area; the margins between them never change. The agent panel
+// changes the log panel's height, and the title bar is cheap: either redraws all.
+SceneRenderer::Rows SceneRenderer::draw_changes(const scene::ScreenState& state, std::string_view clock_text) {
+  Rows rows;
+  const ScreenVersions& now = state.versions();
+  if (!drawn_ || drawn_->state != &state || last_frame_ == nullptr || now.agent != drawn_->versions.agent ||
+      now.title != drawn_->versions.title) {
+    draw(state, clock_text);
+    rows.add(0, height_, height_);
+    return rows;
+  }
+  const double body_top = 60 * scale_ + 16 * scale_;
+  const double strip_top = height_ - 48 * scale_;
+  if (now.log != drawn_->versions.log) {
+    draw_log_panel(state);
+    rows.add(body_top, strip_top, height_);
+  }
+  if (now.chat != drawn_->versions.chat) {
+    draw_chat_panel(state);
+    rows.add(body_top, strip_top, height_);
+  }
+  if (now.status != drawn_->versions.status || clock_text != drawn_->clock_text) {
+    draw_status_strip(state, clock_text);
+    rows.add(strip_top, height_, height_);
+  }
+  cairo_surface_flush(surface_.get());
+  return rows;
 }
 
 void SceneRenderer::draw(const scene::ScreenState& state, std::string_view clock_text) {
@@ -240,19 +284,24 @@ void SceneRenderer::draw_status_strip(const scene::ScreenState& state, std::stri
 
 // A frame of the ring that no one else references: not the feed (buffer refcount), not a copy
 // waiting in a queue or in the encoder (those share the memory).
+bool SceneRenderer::is_free(GstBuffer* frame) const {
+  GstMemory* memory = gst_buffer_peek_memory(frame, 0);
+  return GST_MINI_OBJECT_REFCOUNT_VALUE(frame) == 1 && gst_mini_object_is_writable(GST_MINI_OBJECT_CAST(memory));
+}
+
+// The last frame when it is free (only what changed is converted into it), another free one
+// of the ring otherwise.
 GstBuffer* SceneRenderer::free_frame() {
+  if (last_frame_ != nullptr && !last_one_off_ && is_free(last_frame_)) return last_frame_;
   for (auto& frame : frames_) {
-    GstMemory* memory = gst_buffer_peek_memory(frame.get(), 0);
-    if (GST_MINI_OBJECT_REFCOUNT_VALUE(frame.get()) == 1 && gst_mini_object_is_writable(GST_MINI_OBJECT_CAST(memory))) {
-      return frame.get();
-    }
+    if (is_free(frame.get())) return frame.get();
   }
   if (frames_.size() >= kRecycledFrames) return nullptr;
   frames_.emplace_back(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
   return frames_.back().get();
 }
 
-GstBufferPtr SceneRenderer::convert_to_i420() {
+GstBufferPtr SceneRenderer::convert_to_i420(Rows rows) {
   // Every recycled frame still in use (a slow encoder): a one-off frame rather than waiting.
   GstBufferPtr one_off;
   GstBuffer* target = free_frame();
@@ -260,17 +309,34 @@ GstBufferPtr SceneRenderer::convert_to_i420() {
     one_off.reset(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
     target = one_off.get();
   }
+  // Rows outside the changed ones are the last frame's (when it is not this very buffer).
+  if (rows.first > 0 || rows.end < height_) {
+    if (last_frame_ != target) {
+      GstMapInfo last;
+      if (!gst_buffer_map(last_frame_, &last, GST_MAP_READ)) return nullptr;
+      gst_buffer_fill(target, 0, last.data, last.size);
+      gst_buffer_unmap(last_frame_, &last);
+    }
+  }
+  // Chroma is the mean of 2x2 blocks: the rows start and end on a pair.
+  rows.first -= rows.first % 2;
+  rows.end = std::min(height_, rows.end + rows.end % 2);
+  rows_converted_ = std::max(0, rows.end - rows.first);
+  if (rows_converted_ == 0) return one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
   // Mapped for writing while this renderer holds the only reference.
   GstVideoFrame out_frame;
   if (!gst_video_frame_map(&out_frame, &i420_info_, target, GST_MAP_WRITE)) return nullptr;
   // BT.709 limited range, as the caps (colorimetry=bt709) and so the H.264 VUI declare.
-  const auto plane = [&](int index) {
-    return static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&out_frame, index));
+  const auto plane = [&](int index, int row) {
+    return static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&out_frame, index)) +
+           static_cast<std::ptrdiff_t>(row) * GST_VIDEO_FRAME_PLANE_STRIDE(&out_frame, index);
   };
   const auto stride = [&](int index) { return GST_VIDEO_FRAME_PLANE_STRIDE(&out_frame, index); };
-  codec::xrgb_to_i420_bt709(cairo_image_surface_get_data(surface_.get()),
-                            cairo_image_surface_get_stride(surface_.get()), width_, height_,
-                            {plane(0), stride(0), plane(1), stride(1), plane(2), stride(2)});
+  const int stride_rgb = cairo_image_surface_get_stride(surface_.get());
+  codec::xrgb_to_i420_bt709(
+      cairo_image_surface_get_data(surface_.get()) + static_cast<std::ptrdiff_t>(rows.first) * stride_rgb, stride_rgb,
+      width_, rows_converted_,
+      {plane(0, rows.first), stride(0), plane(1, rows.first / 2), stride(1), plane(2, rows.first / 2), stride(2)});
   gst_video_frame_unmap(&out_frame);
   return one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
 }

@@ -1,7 +1,9 @@
 #pragma once
 // Draws the screen offscreen with cairo + pango (no X server) and converts it once into the
-// I420 frame the encoder branch takes. Untrusted text is set with pango_layout_set_text, so
-// it is never parsed as markup.
+// I420 frame the encoder branch takes. Only the parts that changed since the last render are
+// drawn and converted again (a clock tick is the status strip: a few percent of the picture);
+// the rest of the frame is the last frame's. Untrusted text is set with
+// pango_layout_set_text, so it is never parsed as markup.
 #include "common/handles.hpp"
 #include "scene/screen_state.hpp"
 
@@ -10,6 +12,7 @@
 #include <pango/pangocairo.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,11 +27,20 @@ class SceneRenderer {
 
   // The whole picture for `state` with `clock_text` in the status strip, as an I420 buffer.
   GstBufferPtr render(const scene::ScreenState& state, std::string_view clock_text);
+  // Rows converted by the last render (all of them the first time).
+  int rows_converted() const { return rows_converted_; }
 
   // The RGB picture of the last render (tests look at it).
   cairo_surface_t* surface() const { return surface_.get(); }
 
  private:
+  // Rows [first, end) of the picture.
+  struct Rows {
+    int first = 0;
+    int end = 0;
+    void add(double from, double to, int height);
+  };
+  Rows draw_changes(const scene::ScreenState& state, std::string_view clock_text);
   void draw(const scene::ScreenState& state, std::string_view clock_text);
   void draw_title(const scene::ScreenState& state);
   void draw_log_panel(const scene::ScreenState& state);
@@ -38,8 +50,9 @@ class SceneRenderer {
   void draw_status_strip(const scene::ScreenState& state, std::string_view clock_text);
   void draw_text(PangoLayout* layout, double x, double y, std::uint32_t rgb);
   PangoLayout* layout_with(const PangoFontDescription* font, std::string_view text, int width_px);
-  GstBufferPtr convert_to_i420();
+  GstBufferPtr convert_to_i420(Rows rows);
   GstBuffer* free_frame();
+  bool is_free(GstBuffer* frame) const;
 
   struct SurfaceDestroy {
     void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
@@ -65,6 +78,16 @@ class SceneRenderer {
   FontPtr title_font_;
   FontPtr ui_font_;
   GstVideoInfo i420_info_{};
+  // What the last render drew, and the frame it made (the rows it did not convert again).
+  struct Drawn {
+    const scene::ScreenState* state;  // versions count the changes of one state
+    ScreenVersions versions;
+    std::string clock_text;
+  };
+  std::optional<Drawn> drawn_;
+  GstBuffer* last_frame_ = nullptr;  // one of frames_, or last_one_off_
+  GstBufferPtr last_one_off_;
+  int rows_converted_ = 0;
 };
 
 }  // namespace agentcast::scene

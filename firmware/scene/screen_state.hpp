@@ -1,6 +1,7 @@
 #pragma once
 // What the picture shows. Sources write it, the scene presenter reads it; every change bumps
-// the version and notifies the one listener, so rendering happens only after a change.
+// the version of what it changed and notifies the one listener, so rendering happens only
+// after a change, and redraws only the part of the picture that changed.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -36,6 +37,16 @@ struct AgentPanel {
   bool operator==(const AgentPanel&) const = default;
 };
 
+// Bumped by each change of the part it names.
+struct ScreenVersions {
+  std::uint64_t title = 0;
+  std::uint64_t log = 0;
+  std::uint64_t chat = 0;
+  std::uint64_t status = 0;
+  std::uint64_t agent = 0;
+  bool operator==(const ScreenVersions&) const = default;
+};
+
 class ScreenState {
  public:
   explicit ScreenState(std::size_t max_log_lines = 200, std::size_t max_chat_lines = 50);
@@ -54,12 +65,12 @@ class ScreenState {
   const std::deque<ChatLine>& chat_lines() const { return chat_lines_; }
   const StreamStatus& status() const { return status_; }
   const AgentPanel& agent() const { return agent_; }
-  std::uint64_t version() const { return version_; }
+  const ScreenVersions& versions() const { return versions_; }
   // Log and chat lines added so far: how much of the picture has moved on.
   std::uint64_t lines_added() const { return lines_added_; }
 
  private:
-  void changed();
+  void changed(std::uint64_t ScreenVersions::*part);
 
   std::size_t max_log_lines_;
   std::size_t max_chat_lines_;
@@ -68,7 +79,7 @@ class ScreenState {
   std::deque<ChatLine> chat_lines_;
   StreamStatus status_;
   AgentPanel agent_;
-  std::uint64_t version_ = 0;
+  ScreenVersions versions_;
   std::uint64_t lines_added_ = 0;
   std::function<void()> listener_;
 };

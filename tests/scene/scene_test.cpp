@@ -87,6 +87,51 @@ TEST(SceneRenderer, AFrameStillQueuedDownstreamIsNeverOverwritten) {
   CHECK(before == bytes_of(queued.get()));
 }
 
+namespace {
+
+// The picture a renderer that never drew before makes of `screen`: all of it drawn at once.
+std::string drawn_from_scratch(const scene::ScreenState& screen, std::string_view clock) {
+  scene::SceneRenderer fresh{1280, 720, "Monospace 14"};
+  GstBufferPtr frame = fresh.render(screen, clock);
+  LONGS_EQUAL(720, fresh.rows_converted());
+  return bytes_of(frame.get());
+}
+
+}  // namespace
+
+TEST(SceneRenderer, AClockTickRedrawsOnlyTheStatusStripAndMakesTheSamePicture) {
+  scene::ScreenState screen;
+  screen.append_log_line("agent: waiting");
+  GstBufferPtr shown = renderer.render(screen, "12:00:00");  // held by the feed: the next is another frame
+  GstBufferPtr next = renderer.render(screen, "12:00:01");
+  CHECK(renderer.rows_converted() <= 50);  // the 48-row strip (on pairs of rows)
+  CHECK(drawn_from_scratch(screen, "12:00:01") == bytes_of(next.get()));
+  shown.reset();
+  next.reset();  // nothing holds the last frame: the tick is drawn into it
+  GstBufferPtr again = renderer.render(screen, "12:00:02");
+  CHECK(renderer.rows_converted() <= 50);
+  CHECK(drawn_from_scratch(screen, "12:00:02") == bytes_of(again.get()));
+}
+
+TEST(SceneRenderer, ALogLineRedrawsThePanelsButNotTheTitleBar) {
+  scene::ScreenState screen;
+  screen.set_title("agent");
+  GstBufferPtr shown = renderer.render(screen, "12:00:00");
+  screen.append_log_line("agent: a new line");
+  GstBufferPtr next = renderer.render(screen, "12:00:00");
+  CHECK(renderer.rows_converted() < 720 - 60);
+  CHECK(drawn_from_scratch(screen, "12:00:00") == bytes_of(next.get()));
+}
+
+TEST(SceneRenderer, TheAgentPanelChangesTheLayoutAndRedrawsEverything) {
+  scene::ScreenState screen;
+  GstBufferPtr shown = renderer.render(screen, "12:00:00");
+  screen.set_agent("Mika", true, "");
+  GstBufferPtr next = renderer.render(screen, "12:00:00");
+  LONGS_EQUAL(720, renderer.rows_converted());
+  CHECK(drawn_from_scratch(screen, "12:00:00") == bytes_of(next.get()));
+}
+
 TEST(SceneRenderer, LogLinesAppearInTheTerminalPanel) {
   scene::ScreenState screen;
   renderer.render(screen, "12:00:00");
