@@ -68,10 +68,6 @@ GstBufferPtr SceneRenderer::render(const scene::ScreenState& state, std::string_
   const Rows rows = draw_changes(state, clock_text);
   drawn_ = Drawn{&state, state.versions(), std::string(clock_text)};
   GstBufferPtr frame = convert_to_i420(rows);
-  last_frame_ = frame.get();
-  const bool recycled =
-      std::any_of(frames_.begin(), frames_.end(), [&](const GstBufferPtr& ring) { return ring.get() == last_frame_; });
-  last_one_off_.reset(frame && !recycled ? gst_buffer_ref(frame.get()) : nullptr);
   if (!frame) drawn_.reset();  // nothing to build on: draw everything next time
   return frame;
 }
@@ -89,7 +85,7 @@ void SceneRenderer::Rows::add(double from, double to, int height) {
 SceneRenderer::Rows SceneRenderer::draw_changes(const scene::ScreenState& state, std::string_view clock_text) {
   Rows rows;
   const ScreenVersions& now = state.versions();
-  if (!drawn_ || drawn_->state != &state || last_frame_ == nullptr || now.agent != drawn_->versions.agent ||
+  if (!drawn_ || drawn_->state != &state || last_frame() == nullptr || now.agent != drawn_->versions.agent ||
       now.title != drawn_->versions.title) {
     draw(state, clock_text);
     rows.add(0, height_, height_);
@@ -282,50 +278,59 @@ void SceneRenderer::draw_status_strip(const scene::ScreenState& state, std::stri
   draw_text(layout, width_ - pad - w, top + (strip - h) / 2, 0xffffff);
 }
 
-// A frame of the ring that no one else references: not the feed (buffer refcount), not a copy
-// waiting in a queue or in the encoder (those share the memory).
-bool SceneRenderer::is_free(GstBuffer* frame) const {
+namespace {
+
+// A frame no one else references: not the feed (buffer refcount), not a copy waiting in a
+// queue or in the encoder (those share the memory).
+bool is_free(GstBuffer* frame) {
   GstMemory* memory = gst_buffer_peek_memory(frame, 0);
   return GST_MINI_OBJECT_REFCOUNT_VALUE(frame) == 1 && gst_mini_object_is_writable(GST_MINI_OBJECT_CAST(memory));
 }
 
+}  // namespace
+
+GstBuffer* SceneRenderer::last_frame() const { return last_index_ ? frames_[*last_index_].get() : last_one_off_.get(); }
+
 // The last frame when it is free (only what changed is converted into it), another free one
-// of the ring otherwise.
-GstBuffer* SceneRenderer::free_frame() {
-  if (last_frame_ != nullptr && !last_one_off_ && is_free(last_frame_)) return last_frame_;
-  for (auto& frame : frames_) {
-    if (is_free(frame.get())) return frame.get();
+// of the ring otherwise, or none when all are in use.
+std::optional<std::size_t> SceneRenderer::free_frame() {
+  if (last_index_ && is_free(frames_[*last_index_].get())) return last_index_;
+  for (std::size_t index = 0; index < frames_.size(); ++index) {
+    if (is_free(frames_[index].get())) return index;
   }
-  if (frames_.size() >= kRecycledFrames) return nullptr;
+  if (frames_.size() >= kRecycledFrames) return std::nullopt;
   frames_.emplace_back(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
-  return frames_.back().get();
+  return frames_.size() - 1;
 }
 
 GstBufferPtr SceneRenderer::convert_to_i420(Rows rows) {
   // Every recycled frame still in use (a slow encoder): a one-off frame rather than waiting.
-  GstBufferPtr one_off;
-  GstBuffer* target = free_frame();
-  if (target == nullptr) {
-    one_off.reset(gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
-    target = one_off.get();
-  }
+  const std::optional<std::size_t> index = free_frame();
+  GstBufferPtr one_off(index ? nullptr : gst_buffer_new_allocate(nullptr, i420_info_.size, nullptr));
+  GstBuffer* target = index ? frames_[*index].get() : one_off.get();  // this renderer's only reference
+  if (!write_changes(target, rows)) return nullptr;
+  last_index_ = index;
+  GstBufferPtr frame = one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
+  last_one_off_.reset(index ? nullptr : gst_buffer_ref(frame.get()));
+  return frame;
+}
+
+bool SceneRenderer::write_changes(GstBuffer* target, Rows rows) {
   // Rows outside the changed ones are the last frame's (when it is not this very buffer).
-  if (rows.first > 0 || rows.end < height_) {
-    if (last_frame_ != target) {
-      GstMapInfo last;
-      if (!gst_buffer_map(last_frame_, &last, GST_MAP_READ)) return nullptr;
-      gst_buffer_fill(target, 0, last.data, last.size);
-      gst_buffer_unmap(last_frame_, &last);
-    }
+  GstBuffer* last = last_frame();
+  if ((rows.first > 0 || rows.end < height_) && last != nullptr && last != target) {
+    GstMapInfo map;
+    if (!gst_buffer_map(last, &map, GST_MAP_READ)) return false;
+    gst_buffer_fill(target, 0, map.data, map.size);
+    gst_buffer_unmap(last, &map);
   }
   // Chroma is the mean of 2x2 blocks: the rows start and end on a pair.
   rows.first -= rows.first % 2;
   rows.end = std::min(height_, rows.end + rows.end % 2);
   rows_converted_ = std::max(0, rows.end - rows.first);
-  if (rows_converted_ == 0) return one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
-  // Mapped for writing while this renderer holds the only reference.
+  if (rows_converted_ == 0) return true;
   GstVideoFrame out_frame;
-  if (!gst_video_frame_map(&out_frame, &i420_info_, target, GST_MAP_WRITE)) return nullptr;
+  if (!gst_video_frame_map(&out_frame, &i420_info_, target, GST_MAP_WRITE)) return false;
   // BT.709 limited range, as the caps (colorimetry=bt709) and so the H.264 VUI declare.
   const auto plane = [&](int index, int row) {
     return static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&out_frame, index)) +
@@ -338,7 +343,7 @@ GstBufferPtr SceneRenderer::convert_to_i420(Rows rows) {
       width_, rows_converted_,
       {plane(0, rows.first), stride(0), plane(1, rows.first / 2), stride(1), plane(2, rows.first / 2), stride(2)});
   gst_video_frame_unmap(&out_frame);
-  return one_off ? std::move(one_off) : GstBufferPtr(gst_buffer_ref(target));
+  return true;
 }
 
 }  // namespace agentcast::scene

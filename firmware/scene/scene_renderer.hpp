@@ -51,8 +51,9 @@ class SceneRenderer {
   void draw_text(PangoLayout* layout, double x, double y, std::uint32_t rgb);
   PangoLayout* layout_with(const PangoFontDescription* font, std::string_view text, int width_px);
   GstBufferPtr convert_to_i420(Rows rows);
-  GstBuffer* free_frame();
-  bool is_free(GstBuffer* frame) const;
+  bool write_changes(GstBuffer* target, Rows rows);
+  std::optional<std::size_t> free_frame();
+  GstBuffer* last_frame() const;
 
   struct SurfaceDestroy {
     void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
@@ -85,7 +86,8 @@ class SceneRenderer {
     std::string clock_text;
   };
   std::optional<Drawn> drawn_;
-  GstBuffer* last_frame_ = nullptr;  // one of frames_, or last_one_off_
+  // The last frame: frames_[last_index_], or last_one_off_ when the ring was all in use.
+  std::optional<std::size_t> last_index_;
   GstBufferPtr last_one_off_;
   int rows_converted_ = 0;
 };
