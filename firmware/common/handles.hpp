@@ -30,6 +30,7 @@ template <typename T>
 using GstObjectPtr = std::unique_ptr<T, GstObjectUnref>;
 using GstElementPtr = GstObjectPtr<GstElement>;
 using GstBufferPtr = std::unique_ptr<GstBuffer, GstMiniObjectUnref>;
+using GstBufferListPtr = std::unique_ptr<GstBufferList, GstMiniObjectUnref>;
 using GstSamplePtr = std::unique_ptr<GstSample, GstMiniObjectUnref>;
 using GstMessagePtr = std::unique_ptr<GstMessage, GstMiniObjectUnref>;
 using GstCapsPtr = std::unique_ptr<GstCaps, GstMiniObjectUnref>;

@@ -4,6 +4,7 @@
 #include "common/log.hpp"
 #include "common/main_thread.hpp"
 #include "common/user_data.hpp"
+#include "pipeline/flv_mux.hpp"
 #include "pipeline/flv_tag.hpp"
 
 #include <gst/app/gstappsrc.h>
@@ -12,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace agentcast::pipeline {
 namespace {
@@ -20,81 +22,119 @@ namespace {
 // new connection then waits for the next keyframe instead.
 constexpr std::size_t kMaxCachedTags = 1500;
 constexpr std::uint32_t kLatestBeforeOriginMs = 0x7FFFFFFFU;
+// Tags go to the connection in batches about this long: each batch wakes the connection's two
+// threads once (its appsrc, rtmp2sink's), instead of each frame. TCP and the platform's
+// player buffer seconds; a tenth of one is not seen.
+constexpr std::uint32_t kBatchMs = 100;
+
+using Tag = FlvMux::Tag;
 
 }  // namespace
 
 struct FlvRelay::Shared {
-  struct Tag {
-    GstSamplePtr sample;
-    FlvTag info;
-  };
   struct Output {
     GstElementPtr flv_in;
     bool started = false;         // a keyframe went out: tags from the origin on follow
     std::uint32_t origin_ms = 0;  // the production timestamp that is 0 on this connection
     GstCapsPtr caps;              // the caps last set on the appsrc
+    GstBufferListPtr batch;       // tags not pushed yet, the first at batch_ms
+    std::uint32_t batch_ms = 0;
   };
 
   mutable std::mutex mutex;
+  FlvMux mux;
   std::deque<Tag> tags;  // the newest video keyframe and every tag after it
   bool cache_valid = false;
   bool keyframe_seen = false;
+  bool video_ended = false;
+  bool audio_ended = false;
   std::function<void()> first_keyframe;
   std::function<void()> drained;
   std::optional<Output> output;
   std::atomic<std::uint64_t> video_frames{0};
   std::atomic<std::uint64_t> audio_frames{0};
 
-  // Pushes one tag into the output, its timestamp less the output's origin. An output starts
-  // at a video keyframe; a tag from before its origin is dropped. FLV time wraps after 49.7
-  // days: the difference is taken modulo 2^32, and "before" is more than 2^31 ms back.
-  // Called with the mutex held.
-  static void forward(const Tag& tag, Output& to) {
-    if (!to.started) {
-      if (tag.info.kind != FlvTag::Kind::video || !tag.info.keyframe) return;
-      to.started = true;
-      to.origin_ms = tag.info.timestamp_ms;
+  // Pushes tags into the output as one list, each timestamp less the output's origin. An
+  // output starts at a video keyframe; a tag from before its origin is dropped. FLV time wraps
+  // after 49.7 days: the difference is taken modulo 2^32, and "before" is more than 2^31 ms
+  // back. Called with the mutex held.
+  // Adds tags to the output's batch, each timestamp less the output's origin, and pushes the
+  // batch once it spans kBatchMs (or at once, `now`). An output starts at a video keyframe; a
+  // tag from before its origin is dropped. FLV time wraps after 49.7 days: the difference is
+  // taken modulo 2^32, and "before" is more than 2^31 ms back. Called with the mutex held.
+  template <typename Tags>
+  void forward(const Tags& batch, Output& to, bool now) const {
+    for (const Tag& tag : batch) {
+      if (!to.started) {
+        if (tag.info.kind != FlvTag::Kind::video || !tag.info.keyframe) continue;
+        to.started = true;
+        to.origin_ms = tag.info.timestamp_ms;
+      }
+      const std::uint32_t timestamp_ms = tag.info.timestamp_ms - to.origin_ms;
+      if (timestamp_ms > kLatestBeforeOriginMs) continue;
+      if (!to.batch) {
+        to.batch.reset(gst_buffer_list_new());
+        to.batch_ms = timestamp_ms;
+      }
+      gst_buffer_list_add(to.batch.get(), with_flv_timestamp(tag.buffer.get(), timestamp_ms).release());
+      now = now || timestamp_ms - to.batch_ms >= kBatchMs;
     }
-    const std::uint32_t timestamp_ms = tag.info.timestamp_ms - to.origin_ms;
-    if (timestamp_ms > kLatestBeforeOriginMs) return;
-    GstCaps* caps = gst_sample_get_caps(tag.sample.get());
-    if (caps != nullptr && (!to.caps || (caps != to.caps.get() && !gst_caps_is_equal(caps, to.caps.get())))) {
+    if (now && to.batch) push(to);
+  }
+
+  void push(Output& to) const {
+    GstCaps* caps = mux.caps();
+    if (caps != nullptr && caps != to.caps.get()) {
       gst_app_src_set_caps(GST_APP_SRC(to.flv_in.get()), caps);  // the stream header rides in the caps
       to.caps.reset(gst_caps_ref(caps));
     }
-    GstBufferPtr rebased = with_flv_timestamp(gst_sample_get_buffer(tag.sample.get()), timestamp_ms);
-    gst_app_src_push_buffer(GST_APP_SRC(to.flv_in.get()), rebased.release());  // takes it; a closing output drops it
+    gst_app_src_push_buffer_list(GST_APP_SRC(to.flv_in.get()), to.batch.release());  // a closing output drops it
   }
 
-  void take(GstSamplePtr sample) {
-    GstBuffer* buffer = gst_sample_get_buffer(sample.get());
-    // The stream header's own buffers: their copies travel in the caps.
-    if (buffer == nullptr || GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER)) return;
-    const auto info = parse_flv_tag(buffer);
-    if (!info || info->codec_config) return;
-    if (info->kind == FlvTag::Kind::video) video_frames.fetch_add(1, std::memory_order_relaxed);
-    if (info->kind == FlvTag::Kind::audio) audio_frames.fetch_add(1, std::memory_order_relaxed);
-    const bool starts_group = info->kind == FlvTag::Kind::video && info->keyframe;
+  // Tags the mux let out: counted, cached, and sent on. Called with the mutex held; returns
+  // whether the first keyframe was among them.
+  bool relay(const std::vector<Tag>& batch, bool ended = false) {
+    bool announce = false;
+    for (const Tag& tag : batch) {
+      (tag.info.kind == FlvTag::Kind::video ? video_frames : audio_frames).fetch_add(1, std::memory_order_relaxed);
+      if (tag.info.kind == FlvTag::Kind::video && tag.info.keyframe) {
+        tags.clear();
+        cache_valid = true;
+        announce = announce || !std::exchange(keyframe_seen, true);
+      }
+      if (!cache_valid) continue;
+      if (tags.size() >= kMaxCachedTags) {
+        tags.clear();
+        cache_valid = false;
+      } else {
+        tags.push_back({GstBufferPtr(gst_buffer_ref(tag.buffer.get())), tag.info});
+      }
+    }
+    if (output && !batch.empty()) forward(batch, *output, ended);
+    return announce;
+  }
+
+  void take(GstAppSink* sink, bool video) {
+    GstSamplePtr sample(gst_app_sink_pull_sample(sink));
+    if (!sample) return;
     bool announce = false;
     {
       std::lock_guard lock(mutex);
-      if (starts_group) {
-        tags.clear();
-        cache_valid = true;
-        announce = !std::exchange(keyframe_seen, true);
-      }
-      Tag tag{std::move(sample), *info};
-      if (output) forward(tag, *output);
-      if (cache_valid) {
-        if (tags.size() >= kMaxCachedTags) {
-          tags.clear();
-          cache_valid = false;
-        } else {
-          tags.push_back(std::move(tag));
-        }
-      }
+      announce = relay(video ? mux.add_video(sample.get()) : mux.add_audio(sample.get()));
     }
     if (announce && first_keyframe) post_to_main_loop(first_keyframe);
+  }
+
+  void end(bool video) {
+    std::function<void()> done;
+    {
+      std::lock_guard lock(mutex);
+      (video ? video_ended : audio_ended) = true;
+      if (!video_ended || !audio_ended) return;
+      relay(mux.finish(), true);
+      done = drained;
+    }
+    if (done) post_to_main_loop(done);
   }
 };
 
@@ -102,51 +142,61 @@ FlvRelay::FlvRelay() : shared_(std::make_shared<Shared>()) {}
 
 FlvRelay::~FlvRelay() { detach(); }
 
-GstFlowReturn FlvRelay::on_sample(GstAppSink* sink, gpointer data) {
-  GstSamplePtr sample(gst_app_sink_pull_sample(sink));
-  if (sample) {
-    fault::contain("the FLV relay", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->take(std::move(sample)); });
-  }
+GstFlowReturn FlvRelay::on_video(GstAppSink* sink, gpointer data) {
+  fault::contain("the FLV relay", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->take(sink, true); });
   return GST_FLOW_OK;
 }
 
-void FlvRelay::on_eos(GstAppSink* /*sink*/, gpointer data) {
-  fault::contain("the FLV relay's end of stream", [&] {
-    auto& shared = **static_cast<std::shared_ptr<Shared>*>(data);
-    std::function<void()> drained;
-    {
-      std::lock_guard lock(shared.mutex);
-      drained = shared.drained;
-    }
-    if (drained) post_to_main_loop(drained);
-  });
+GstFlowReturn FlvRelay::on_audio(GstAppSink* sink, gpointer data) {
+  fault::contain("the FLV relay", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->take(sink, false); });
+  return GST_FLOW_OK;
 }
 
-void FlvRelay::attach(GstElement* flv_sink, std::function<void()> first_keyframe, std::function<void()> drained) {
+void FlvRelay::on_video_eos(GstAppSink* /*sink*/, gpointer data) {
+  fault::contain("the FLV relay's end of stream", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->end(true); });
+}
+
+void FlvRelay::on_audio_eos(GstAppSink* /*sink*/, gpointer data) {
+  fault::contain("the FLV relay's end of stream", [&] { (*static_cast<std::shared_ptr<Shared>*>(data))->end(false); });
+}
+
+void FlvRelay::set_callbacks(GstElement* sink, GstFlowReturn (*sample)(GstAppSink*, gpointer),
+                             void (*eos)(GstAppSink*, gpointer), const std::shared_ptr<Shared>& shared) {
+  GstAppSinkCallbacks callbacks{};
+  callbacks.new_sample = sample;
+  callbacks.eos = eos;
+  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, to_user_data(shared),
+                             destroy_user_data<std::shared_ptr<Shared>>);
+}
+
+void FlvRelay::attach(GstElement* video_sink, GstElement* audio_sink, std::function<void()> first_keyframe,
+                      std::function<void()> drained) {
   detach();
   {
     std::lock_guard lock(shared_->mutex);
     shared_->first_keyframe = std::move(first_keyframe);
     shared_->drained = std::move(drained);
   }
-  GstAppSinkCallbacks callbacks{};
-  callbacks.new_sample = on_sample;
-  callbacks.eos = on_eos;
-  gst_app_sink_set_callbacks(GST_APP_SINK(flv_sink), &callbacks, to_user_data(shared_),
-                             destroy_user_data<std::shared_ptr<Shared>>);
-  flv_sink_.reset(GST_ELEMENT(gst_object_ref(flv_sink)));
+  set_callbacks(video_sink, on_video, on_video_eos, shared_);
+  set_callbacks(audio_sink, on_audio, on_audio_eos, shared_);
+  video_sink_.reset(GST_ELEMENT(gst_object_ref(video_sink)));
+  audio_sink_.reset(GST_ELEMENT(gst_object_ref(audio_sink)));
 }
 
 void FlvRelay::detach() {
-  if (flv_sink_) {
+  for (GstElementPtr* sink : {&video_sink_, &audio_sink_}) {
+    if (!*sink) continue;
     GstAppSinkCallbacks none{};
-    gst_app_sink_set_callbacks(GST_APP_SINK(flv_sink_.get()), &none, nullptr, nullptr);
-    flv_sink_.reset();
+    gst_app_sink_set_callbacks(GST_APP_SINK(sink->get()), &none, nullptr, nullptr);
+    sink->reset();
   }
   std::lock_guard lock(shared_->mutex);
+  shared_->mux = FlvMux();
   shared_->tags.clear();
   shared_->cache_valid = false;
   shared_->keyframe_seen = false;
+  shared_->video_ended = false;
+  shared_->audio_ended = false;
   shared_->first_keyframe = nullptr;
   shared_->drained = nullptr;
 }
@@ -163,9 +213,7 @@ void FlvRelay::connect(GstElement* flv_in) {
   output.flv_in.reset(GST_ELEMENT(gst_object_ref(flv_in)));
   // Without a cached group (none yet, or one too long to keep) the output starts at the next
   // keyframe.
-  if (shared.cache_valid) {
-    for (const auto& tag : shared.tags) Shared::forward(tag, output);
-  }
+  if (shared.cache_valid && !shared.tags.empty()) shared.forward(shared.tags, output, true);
   // What a connection starts with: a stream that never starts is told apart here.
   log::debug("relay: output ",
              output.started ? "from " + std::to_string(output.origin_ms) + " ms" : "at the next keyframe", "; ",

@@ -41,8 +41,8 @@ bool encodes_on_change(GstElement* x264) {
 
 ProductionPipeline::ProductionPipeline(const std::string& description, Events events)
     : pipeline_(parse_pipeline(description)), events_(std::move(events)) {
-  static constexpr std::array<const char*, 6> kNeeded{"scene_src",       "voice_src",         "flv_out",
-                                                      "thumbnail_scale", "thumbnail_encoder", "thumbnail_sink"};
+  static constexpr std::array<const char*, 7> kNeeded{
+      "scene_src", "voice_src", "video_out", "audio_out", "thumbnail_scale", "thumbnail_encoder", "thumbnail_sink"};
   for (const char* name : kNeeded) {
     if (!element(name)) {
       throw PipelineError(std::string("the pipeline description has no element named ") + name);

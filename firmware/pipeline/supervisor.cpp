@@ -64,7 +64,7 @@ void Supervisor::build_production() {
   thumbnails_.attach(production_->element("thumbnail_scale").get(), production_->element("thumbnail_encoder").get(),
                      production_->element("thumbnail_sink").get());
   relay_.attach(
-      production_->element("flv_out").get(),
+      production_->element("video_out").get(), production_->element("audio_out").get(),
       [this] {
         if (connect_pending_ && !closing_) start_output();
       },

@@ -27,17 +27,18 @@ GstElementPtr named(GstElement* pipeline, const char* name) {
   return GstElementPtr(gst_bin_get_by_name(GST_BIN(pipeline), name));
 }
 
-// A small live stream muxed as the production pipeline muxes it (stream.txt), keyframes every
+// A small live stream that ends as the production pipeline ends (stream.txt), keyframes every
 // half second.
 struct Production {
   GstElementPtr pipeline = launch(
       "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 "
       "! x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=15 "
-      "! h264parse ! video/x-h264,stream-format=avc,alignment=au ! mux.video "
-      "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=1 ! voaacenc ! aacparse ! mux.audio "
-      "flvmux name=mux streamable=true latency=100000000 "
-      "! appsink name=flv_out sync=false async=false enable-last-sample=false");
-  GstElementPtr flv_out = named(pipeline.get(), "flv_out");
+      "! h264parse ! video/x-h264,stream-format=avc,alignment=au "
+      "! appsink name=video_out sync=false async=false enable-last-sample=false "
+      "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=1 ! voaacenc ! aacparse "
+      "! appsink name=audio_out sync=false async=false enable-last-sample=false");
+  GstElementPtr video_out = named(pipeline.get(), "video_out");
+  GstElementPtr audio_out = named(pipeline.get(), "audio_out");
   ~Production() { gst_element_set_state(pipeline.get(), GST_STATE_NULL); }
   Production() = default;
   Production(const Production&) = delete;
@@ -125,7 +126,7 @@ TEST(FlvRelay, AConnectionStartsAtTheCachedKeyframeAsTimeZeroWithTheStreamHeader
   pipeline::FlvRelay relay;
   bool keyframe = false;
   relay.attach(
-      production.flv_out.get(), [&] { keyframe = true; }, nullptr);
+      production.video_out.get(), production.audio_out.get(), [&] { keyframe = true; }, nullptr);
   gst_element_set_state(production.pipeline.get(), GST_STATE_PLAYING);
   CHECK(testing::run_loop_until([&] { return keyframe; }, 5000));
   CHECK(relay.has_keyframe());
@@ -161,7 +162,7 @@ TEST(FlvRelay, AConnectionStartsAtTheCachedKeyframeAsTimeZeroWithTheStreamHeader
 TEST(FlvRelay, AConnectionMadeBeforeAnyKeyframeStartsAtTheFirst) {
   Production production;
   pipeline::FlvRelay relay;
-  relay.attach(production.flv_out.get(), nullptr, nullptr);
+  relay.attach(production.video_out.get(), production.audio_out.get(), nullptr, nullptr);
   Output output;
   relay.connect(output.flv_in.get());
   gst_element_set_state(production.pipeline.get(), GST_STATE_PLAYING);
@@ -177,7 +178,7 @@ TEST(FlvRelay, SaysWhenTheMuxDrained) {
   bool keyframe = false;
   bool drained = false;
   relay.attach(
-      production.flv_out.get(), [&] { keyframe = true; }, [&] { drained = true; });
+      production.video_out.get(), production.audio_out.get(), [&] { keyframe = true; }, [&] { drained = true; });
   gst_element_set_state(production.pipeline.get(), GST_STATE_PLAYING);
   CHECK(testing::run_loop_until([&] { return keyframe; }, 5000));
   gst_element_send_event(production.pipeline.get(), gst_event_new_eos());
