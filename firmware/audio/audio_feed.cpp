@@ -3,6 +3,7 @@
 #include "common/paced_appsrc.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -21,6 +22,12 @@ struct AudioFeed::Shared {
   PacedAppSrc source;
   std::uint64_t next_frame = 0;  // the first frame of the next buffer
   std::deque<Voice> voice;       // in order of first_frame, not overlapping
+  // One buffer's worth of zeros, shared by every silent buffer (read-only once zeroed).
+  struct MemoryUnref {
+    void operator()(GstMemory* memory) const { gst_memory_unref(memory); }
+  };
+  std::unique_ptr<GstMemory, MemoryUnref> silence;
+  bool silence_zeroed = false;
   std::atomic<GstClockTime> sent_until{0};
   std::atomic<std::uint64_t> pushed{0};
 
@@ -34,35 +41,50 @@ struct AudioFeed::Shared {
     return gst_util_uint64_scale_round(time, static_cast<guint64>(rate), GST_SECOND);
   }
 
-  // The buffer starting at next_frame: silence with the queued voice copied in. Called with
-  // the mutex held.
+  // The buffer starting at next_frame: silence with the queued voice copied in. A buffer with
+  // no voice in it is one shared block of zeros marked GAP (media-neutral data), which the AAC
+  // encoder may skip (codec/aac_silence.hpp). Called with the mutex held.
   GstBuffer* make_buffer_locked() {
     const std::uint64_t first = next_frame;
     const std::uint64_t end = first + frames_per_buffer;
     const auto samples_per_frame = static_cast<std::uint64_t>(channels);
-    GstBuffer* buffer =
-        gst_buffer_new_allocate(nullptr, frames_per_buffer * samples_per_frame * sizeof(std::int16_t), nullptr);
-    GstMapInfo map;
-    if (gst_buffer_map(buffer, &map, GST_MAP_WRITE)) {
-      auto* out = reinterpret_cast<std::int16_t*>(map.data);
-      std::fill(out, out + frames_per_buffer * samples_per_frame, std::int16_t{0});
-      while (!voice.empty()) {
-        const Voice& piece = voice.front();
-        const std::uint64_t piece_end = piece.first_frame + piece.samples.size() / samples_per_frame;
-        if (piece_end <= first) {  // heard (or too late to be)
-          voice.pop_front();
-          continue;
+    const std::size_t bytes = frames_per_buffer * samples_per_frame * sizeof(std::int16_t);
+    while (!voice.empty() && voice.front().first_frame + voice.front().samples.size() / samples_per_frame <= first) {
+      voice.pop_front();  // heard (or too late to be)
+    }
+    GstBuffer* buffer = gst_buffer_new();
+    if (voice.empty() || voice.front().first_frame >= end) {
+      if (!silence) silence.reset(gst_allocator_alloc(nullptr, bytes, nullptr));
+      if (!silence_zeroed) {
+        GstMapInfo map;
+        if (gst_memory_map(silence.get(), &map, GST_MAP_WRITE)) {
+          std::memset(map.data, 0, map.size);
+          gst_memory_unmap(silence.get(), &map);
+          silence_zeroed = true;
         }
-        if (piece.first_frame >= end) break;
-        const std::uint64_t from = std::max(first, piece.first_frame);
-        const std::uint64_t to = std::min(end, piece_end);
-        std::copy(piece.samples.begin() + static_cast<std::ptrdiff_t>((from - piece.first_frame) * samples_per_frame),
-                  piece.samples.begin() + static_cast<std::ptrdiff_t>((to - piece.first_frame) * samples_per_frame),
-                  out + (from - first) * samples_per_frame);
-        if (to < piece_end) break;  // the rest of this piece goes into the next buffer
-        voice.pop_front();
       }
-      gst_buffer_unmap(buffer, &map);
+      gst_buffer_append_memory(buffer, gst_memory_ref(silence.get()));
+      GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_GAP);
+    } else {
+      gst_buffer_append_memory(buffer, gst_allocator_alloc(nullptr, bytes, nullptr));
+      GstMapInfo map;
+      if (gst_buffer_map(buffer, &map, GST_MAP_WRITE)) {
+        auto* out = reinterpret_cast<std::int16_t*>(map.data);
+        std::fill(out, out + frames_per_buffer * samples_per_frame, std::int16_t{0});
+        while (!voice.empty()) {
+          const Voice& piece = voice.front();
+          const std::uint64_t piece_end = piece.first_frame + piece.samples.size() / samples_per_frame;
+          if (piece.first_frame >= end) break;
+          const std::uint64_t from = std::max(first, piece.first_frame);
+          const std::uint64_t to = std::min(end, piece_end);
+          std::copy(piece.samples.begin() + static_cast<std::ptrdiff_t>((from - piece.first_frame) * samples_per_frame),
+                    piece.samples.begin() + static_cast<std::ptrdiff_t>((to - piece.first_frame) * samples_per_frame),
+                    out + (from - first) * samples_per_frame);
+          if (to < piece_end) break;  // the rest of this piece goes into the next buffer
+          voice.pop_front();
+        }
+        gst_buffer_unmap(buffer, &map);
+      }
     }
     GST_BUFFER_PTS(buffer) = time_of(first);
     GST_BUFFER_DURATION(buffer) = time_of(end) - time_of(first);

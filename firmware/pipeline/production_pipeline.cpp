@@ -3,6 +3,8 @@
 #include "pipeline/async_close.hpp"
 #include "pipeline/bus_watch.hpp"
 
+#include <gst/audio/gstaudioencoder.h>
+
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -59,6 +61,11 @@ ProductionPipeline::ProductionPipeline(const std::string& description, Events ev
       }
     }
   }
+  // Silence goes around any AAC encoder of GStreamer's audio encoder base (voaacenc,
+  // avenc_aac, fdkaacenc): they all take a DISCONT buffer as a new time line.
+  if (const GstElementPtr encoder = element("audio_encoder"); encoder && GST_IS_AUDIO_ENCODER(encoder.get())) {
+    aac_silence_ = std::make_unique<codec::AacSilence>(encoder.get());
+  }
   try {
     bench_frames_ = BenchFrameDump::from_environment(element("scene_src").get());
   } catch (const std::runtime_error& error) {
@@ -76,8 +83,10 @@ void ProductionPipeline::close(std::function<void()> done) {
   // The probes hold the encoder's pads: they go after the pipeline is down.
   close_async(std::move(pipeline_),
               [probes = std::shared_ptr<codec::h264::EncodeOnChange>(std::move(encode_on_change_)),
+               silence = std::shared_ptr<codec::AacSilence>(std::move(aac_silence_)),
                dump = std::shared_ptr<BenchFrameDump>(std::move(bench_frames_)), done = std::move(done)]() mutable {
                 probes.reset();
+                silence.reset();
                 dump.reset();
                 if (done) done();
               });

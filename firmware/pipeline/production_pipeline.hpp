@@ -3,6 +3,7 @@
 // voice → mixer → AAC, muxed into FLV for the flv_out appsink, and the thumbnail branch. It runs from start to
 // stop, through network outages. It reports its bus on the main loop through Events; deciding
 // what to do about it is the supervisor's job.
+#include "codec/aac_silence.hpp"
 #include "codec/h264/encode_on_change.hpp"
 #include "common/handles.hpp"
 #include "pipeline/bench_frame_dump.hpp"
@@ -61,6 +62,7 @@ class ProductionPipeline {
   SourceId bus_watch_;
   bool playing_reported_ = false;
   std::unique_ptr<codec::h264::EncodeOnChange> encode_on_change_;  // x264 in pass=qual only
+  std::unique_ptr<codec::AacSilence> aac_silence_;                 // a GstAudioEncoder
   std::unique_ptr<BenchFrameDump> bench_frames_;                   // the benchmark only
 };
 

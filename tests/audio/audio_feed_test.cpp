@@ -20,6 +20,7 @@ struct Received {
   std::vector<GstClockTime> pts;
   std::vector<GstClockTime> duration;
   std::vector<std::uint64_t> offset;
+  std::vector<bool> gap;              // marked as media-neutral (silence the encoder may skip)
   std::vector<std::int16_t> samples;  // everything, in order (mono)
 };
 
@@ -32,6 +33,7 @@ GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
   received.pts.push_back(GST_BUFFER_PTS(buffer));
   received.duration.push_back(GST_BUFFER_DURATION(buffer));
   received.offset.push_back(GST_BUFFER_OFFSET(buffer));
+  received.gap.push_back(GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP));
   if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     const auto* samples = reinterpret_cast<const std::int16_t*>(map.data);
     received.samples.insert(received.samples.end(), samples, samples + map.size / sizeof(std::int16_t));
@@ -101,6 +103,7 @@ TEST(AudioFeed, MakesAContiguousSilentTrackOneAacFrameAtATimeOnTheClock) {
     if (i > 0) CHECK_TEXT(received.pts[i] == received.pts[i - 1] + received.duration[i - 1], std::to_string(i).c_str());
   }
   for (const auto sample : received.samples) LONGS_EQUAL(0, sample);
+  for (const bool gap : received.gap) CHECK(gap);  // all silence, marked so
   // Never ahead of the clock: what went out was due.
   CHECK(sent <= now + 5 * GST_MSECOND);
   CHECK(sent + 60 * GST_MSECOND >= now);
@@ -129,6 +132,14 @@ TEST(AudioFeed, QueuedVoiceIsHeardFromItsTimeToTheSample) {
   }
   LONGS_EQUAL(4800, voiced);
   LONGS_EQUAL(frame_of(at), first_voiced);
+  // A buffer is marked as silence exactly when no voice is in it.
+  const std::size_t per_buffer = received.samples.size() / received.gap.size();
+  for (std::size_t buffer = 0; buffer < received.gap.size(); ++buffer) {
+    bool voice = false;
+    for (std::size_t i = buffer * per_buffer; i < (buffer + 1) * per_buffer; ++i)
+      voice = voice || received.samples[i] != 0;
+    CHECK_TEXT(received.gap[buffer] == !voice, ("buffer " + std::to_string(buffer)).c_str());
+  }
 }
 
 TEST(AudioFeed, ClearSilencesWhatIsQueued) {
