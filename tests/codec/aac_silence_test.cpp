@@ -22,8 +22,8 @@ using namespace agentcast;
 namespace {
 
 constexpr int kRate = 44100;
-constexpr int kFrame = 1024;  // samples per channel in an AAC frame
-constexpr std::size_t kFrameSamples = 2 * kFrame;  // both channels
+constexpr int kFrame = 1024;                                    // samples per channel in an AAC frame
+constexpr std::size_t kFrameSamples = std::size_t{2} * kFrame;  // both channels
 constexpr GstClockTime kFrameTime = GST_SECOND * kFrame / kRate;
 
 // Which frames have sound: silence, a tone, silence, a short tone, silence.
