@@ -64,21 +64,15 @@ void AacSilence::State::take_output(GstBuffer* frame) {
 }
 
 AacSilence::AacSilence(GstElement* encoder) : state_(std::make_shared<State>()) {
-  input_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
-  output_pad_.reset(gst_element_get_static_pad(encoder, "src"));
-  if (!input_pad_ || !output_pad_) return;
-  state_->output.reset(GST_PAD(gst_object_ref(output_pad_.get())));
+  const GstObjectPtr<GstPad> input(gst_element_get_static_pad(encoder, "sink"));
+  state_->output.reset(gst_element_get_static_pad(encoder, "src"));
+  if (!input || !state_->output) return;
   // Each probe keeps the state alive until GStreamer drops it, so a streaming thread that is
   // still inside a callback never sees it freed.
-  input_probe_ = gst_pad_add_probe(input_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_input, to_user_data(state_),
-                                   destroy_user_data<std::shared_ptr<State>>);
-  output_probe_ = gst_pad_add_probe(output_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_output, to_user_data(state_),
-                                    destroy_user_data<std::shared_ptr<State>>);
-}
-
-AacSilence::~AacSilence() {
-  if (input_probe_ != 0) gst_pad_remove_probe(input_pad_.get(), input_probe_);
-  if (output_probe_ != 0) gst_pad_remove_probe(output_pad_.get(), output_probe_);
+  input_probe_ = PadProbe(input.get(), GST_PAD_PROBE_TYPE_BUFFER, on_input, to_user_data(state_),
+                          destroy_user_data<std::shared_ptr<State>>);
+  output_probe_ = PadProbe(state_->output.get(), GST_PAD_PROBE_TYPE_BUFFER, on_output, to_user_data(state_),
+                           destroy_user_data<std::shared_ptr<State>>);
 }
 
 std::uint64_t AacSilence::frames_skipped() const { return state_->skipped.load(std::memory_order_relaxed); }

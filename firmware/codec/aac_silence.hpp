@@ -11,6 +11,7 @@
 // Everything happens in the encoder's streaming thread: an AAC encoder puts out one frame per
 // frame it takes, in the call that took it.
 #include "common/handles.hpp"
+#include "common/pad_probe.hpp"
 
 #include <gst/gst.h>
 
@@ -28,7 +29,6 @@ class AacSilence {
 
   // Probes the pads of `encoder`, a GstAudioEncoder.
   explicit AacSilence(GstElement* encoder);
-  ~AacSilence();
   AacSilence(const AacSilence&) = delete;
   AacSilence& operator=(const AacSilence&) = delete;
 
@@ -41,10 +41,8 @@ class AacSilence {
   static GstPadProbeReturn on_output(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   std::shared_ptr<State> state_;
-  GstObjectPtr<GstPad> input_pad_;
-  GstObjectPtr<GstPad> output_pad_;
-  gulong input_probe_ = 0;
-  gulong output_probe_ = 0;
+  PadProbe input_probe_;
+  PadProbe output_probe_;
 };
 
 }  // namespace agentcast::codec

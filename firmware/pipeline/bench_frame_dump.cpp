@@ -24,18 +24,15 @@ std::unique_ptr<BenchFrameDump> BenchFrameDump::from_environment(GstElement* sce
 }
 
 BenchFrameDump::BenchFrameDump(GstElement* scene_source, const std::string& directory)
-    : files_(std::make_shared<Files>()), pad_(gst_element_get_static_pad(scene_source, "src")) {
+    : files_(std::make_shared<Files>()) {
   files_->pictures.open(directory + "/pictures.yuv", std::ios::binary | std::ios::trunc);
   files_->frames.open(directory + "/frames.txt", std::ios::trunc);
-  if (!files_->pictures || !files_->frames || !pad_) {
+  const GstObjectPtr<GstPad> pad(gst_element_get_static_pad(scene_source, "src"));
+  if (!files_->pictures || !files_->frames || !pad) {
     throw std::runtime_error("cannot write the benchmark's frames to " + directory);
   }
-  probe_ = gst_pad_add_probe(pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, to_user_data(files_),
-                             destroy_user_data<std::shared_ptr<Files>>);
-}
-
-BenchFrameDump::~BenchFrameDump() {
-  if (probe_ != 0) gst_pad_remove_probe(pad_.get(), probe_);
+  probe_ = PadProbe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, to_user_data(files_),
+                    destroy_user_data<std::shared_ptr<Files>>);
 }
 
 GstPadProbeReturn BenchFrameDump::on_frame(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {

@@ -5,6 +5,7 @@
 // frames.txt ("<pts_ns> <picture>"), every new picture appended to pictures.yuv (raw I420).
 // Writes in the scene's streaming thread, never on the main loop; not for production.
 #include "common/handles.hpp"
+#include "common/pad_probe.hpp"
 
 #include <gst/gst.h>
 
@@ -19,7 +20,6 @@ class BenchFrameDump {
   // cannot be created.
   static std::unique_ptr<BenchFrameDump> from_environment(GstElement* scene_source);
   BenchFrameDump(GstElement* scene_source, const std::string& directory);
-  ~BenchFrameDump();
   BenchFrameDump(const BenchFrameDump&) = delete;
   BenchFrameDump& operator=(const BenchFrameDump&) = delete;
 
@@ -28,8 +28,7 @@ class BenchFrameDump {
   static GstPadProbeReturn on_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   std::shared_ptr<Files> files_;
-  GstObjectPtr<GstPad> pad_;
-  gulong probe_ = 0;
+  PadProbe probe_;
 };
 
 }  // namespace agentcast::pipeline

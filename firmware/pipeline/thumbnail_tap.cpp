@@ -117,12 +117,11 @@ void ThumbnailTap::take_sample(GstElement* sink, const std::shared_ptr<Gate>& ga
 
 void ThumbnailTap::attach(GstElement* gate, GstElement* encoder, GstElement* sink) {
   detach();
-  gate_pad_.reset(gst_element_get_static_pad(gate, "sink"));
-  gate_probe_ = gst_pad_add_probe(gate_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, to_user_data(gate_),
-                                  destroy_user_data<std::shared_ptr<Gate>>);
-  encoder_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
-  colour_probe_ =
-      gst_pad_add_probe(encoder_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame_to_encode, nullptr, nullptr);
+  const GstObjectPtr<GstPad> gate_pad(gst_element_get_static_pad(gate, "sink"));
+  gate_probe_ = PadProbe(gate_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame, to_user_data(gate_),
+                         destroy_user_data<std::shared_ptr<Gate>>);
+  const GstObjectPtr<GstPad> encoder_pad(gst_element_get_static_pad(encoder, "sink"));
+  colour_probe_ = PadProbe(encoder_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, on_frame_to_encode);
   sink_.reset(GST_ELEMENT(gst_object_ref(sink)));
   g_object_set(sink, "emit-signals", TRUE, nullptr);
   sample_handler_ = g_signal_connect_data(sink, "new-sample", G_CALLBACK(on_sample), to_user_data(gate_),
@@ -132,14 +131,8 @@ void ThumbnailTap::attach(GstElement* gate, GstElement* encoder, GstElement* sin
 }
 
 void ThumbnailTap::detach() {
-  if (gate_pad_) {
-    gst_pad_remove_probe(gate_pad_.get(), gate_probe_);
-    gate_pad_.reset();
-  }
-  if (encoder_pad_) {
-    gst_pad_remove_probe(encoder_pad_.get(), colour_probe_);
-    encoder_pad_.reset();
-  }
+  gate_probe_.reset();
+  colour_probe_.reset();
   if (sink_) {
     g_signal_handler_disconnect(sink_.get(), sample_handler_);
     sink_.reset();

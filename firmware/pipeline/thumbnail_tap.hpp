@@ -6,6 +6,7 @@
 // limited range to JFIF's BT.601 full range on the way into jpegenc (codec/colour.hpp), so the thumbnail shows the
 // colours the stream shows.
 #include "common/handles.hpp"
+#include "common/pad_probe.hpp"
 
 #include <gst/gst.h>
 
@@ -56,10 +57,8 @@ class ThumbnailTap {
   unsigned timeout_ms_;
   std::shared_ptr<Gate> gate_;        // shared with the streaming threads
   std::shared_ptr<Waiting> waiting_;  // main loop only
-  GstObjectPtr<GstPad> gate_pad_;
-  gulong gate_probe_ = 0;
-  GstObjectPtr<GstPad> encoder_pad_;
-  gulong colour_probe_ = 0;
+  PadProbe gate_probe_;
+  PadProbe colour_probe_;
   GstElementPtr sink_;
   gulong sample_handler_ = 0;
 };

@@ -371,25 +371,20 @@ EncodeOnChange::EncodeOnChange(GstElement* encoder) {
   state_->rate_bps = 1000.0 * settings.bitrate_kbps;
   state_->bucket_bits = state_->rate_bps * settings.buffer_ms / 1000;
   state_->keyframe_frames = settings.keyframe_frames;
-  input_pad_.reset(gst_element_get_static_pad(encoder, "sink"));
-  output_pad_.reset(gst_element_get_static_pad(encoder, "src"));
-  if (!input_pad_ || !output_pad_ || settings.keyframe_frames == 0) {
+  const GstObjectPtr<GstPad> input(gst_element_get_static_pad(encoder, "sink"));
+  state_->output.reset(gst_element_get_static_pad(encoder, "src"));
+  if (!input || !state_->output || settings.keyframe_frames == 0) {
     state_->refuse("the encoder has no fixed keyframe interval");
     return;
   }
-  state_->output.reset(GST_PAD(gst_object_ref(output_pad_.get())));
   // Each probe keeps the state alive until GStreamer drops it, so a streaming thread that is
   // still inside a callback never sees it freed.
-  input_probe_ = gst_pad_add_probe(input_pad_.get(), GST_PAD_PROBE_TYPE_BUFFER, on_input, to_user_data(state_),
-                                   destroy_user_data<std::shared_ptr<State>>);
-  output_probe_ = gst_pad_add_probe(
-      output_pad_.get(), static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      on_output, to_user_data(state_), destroy_user_data<std::shared_ptr<State>>);
-}
-
-EncodeOnChange::~EncodeOnChange() {
-  if (input_probe_ != 0) gst_pad_remove_probe(input_pad_.get(), input_probe_);
-  if (output_probe_ != 0) gst_pad_remove_probe(output_pad_.get(), output_probe_);
+  input_probe_ = PadProbe(input.get(), GST_PAD_PROBE_TYPE_BUFFER, on_input, to_user_data(state_),
+                          destroy_user_data<std::shared_ptr<State>>);
+  output_probe_ =
+      PadProbe(state_->output.get(),
+               static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_output,
+               to_user_data(state_), destroy_user_data<std::shared_ptr<State>>);
 }
 
 std::uint64_t EncodeOnChange::pictures_skipped() const { return state_->skipped.load(std::memory_order_relaxed); }

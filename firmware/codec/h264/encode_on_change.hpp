@@ -18,6 +18,7 @@
 // returns each picture from the call that took its frame, so a skipped picture can never
 // overtake one of x264's. The bypass only engages while no frame is inside the encoder.
 #include "common/handles.hpp"
+#include "common/pad_probe.hpp"
 
 #include <gst/gst.h>
 
@@ -32,7 +33,6 @@ class EncodeOnChange {
   // encoder (and say why, once) when the stream does not allow skipped pictures: B-frames,
   // several reference frames, interlacing, byte-stream.
   explicit EncodeOnChange(GstElement* encoder);
-  ~EncodeOnChange();
   EncodeOnChange(const EncodeOnChange&) = delete;
   EncodeOnChange& operator=(const EncodeOnChange&) = delete;
 
@@ -45,10 +45,8 @@ class EncodeOnChange {
   static GstPadProbeReturn on_output(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   std::shared_ptr<State> state_;
-  GstObjectPtr<GstPad> input_pad_;
-  GstObjectPtr<GstPad> output_pad_;
-  gulong input_probe_ = 0;
-  gulong output_probe_ = 0;
+  PadProbe input_probe_;
+  PadProbe output_probe_;
 };
 
 }  // namespace agentcast::codec::h264
