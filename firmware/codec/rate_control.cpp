@@ -24,9 +24,8 @@ constexpr double kSafety = 2.0;
 // A keyframe of a screen against the largest other picture of it (the whole screen changed):
 // measured 1.4 on the box's own screen.
 constexpr double kKeyframeOverPicture = 1.5;
-// The pictures between keyframes leave a tenth of the window besides the next keyframe's
-// share, and at least a third of it: keyframes vary with the screen.
-constexpr double kBetweenShare = 0.9;
+// The pictures between keyframes get at least a third of the window, however large keyframes
+// get.
 constexpr double kBetweenAtLeast = 1.0 / 3;
 // A keyframe's size is forgotten at most this fast (x264 may code one coarser than its
 // quality after capped pictures: its QP follows theirs).
@@ -115,7 +114,7 @@ double RateControl::keyframe_estimate() const {
   return std::max(keyframe_bits_, largest_since_keyframe_ * kKeyframeOverPicture);
 }
 
-EncoderLimits RateControl::limits_for(std::int64_t pts_ns, bool keyframe) const {
+EncoderLimits RateControl::limits_for(std::int64_t pts_ns, bool keyframe, bool last_before_keyframe) const {
   const double size = bucket_.size_bits();
   const double hard = room_for_picture(pts_ns);
   double share = hard;
@@ -123,9 +122,10 @@ EncoderLimits RateControl::limits_for(std::int64_t pts_ns, bool keyframe) const 
   if (!keyframe) {
     // The next keyframe's window (2 s back from it) holds every picture after the last
     // keyframe and not that one: together they get the window less what the next keyframe
-    // will take; one that might not fit gets half of what they have left.
-    const double between = std::max(size * kBetweenAtLeast, size * kBetweenShare - expected);
-    share = std::min(hard, (between - since_keyframe_bits_) * kPictureShare);
+    // will take; one that might not fit gets half of what they have left (all of it just
+    // before the keyframe: none comes after it).
+    const double between = std::max(size * kBetweenAtLeast, size - kHeadroomBits - expected);
+    share = std::min(hard, (between - since_keyframe_bits_) * (last_before_keyframe ? 1.0 : kPictureShare));
     expected = picture_estimate(pts_ns);
   }
   if (expected == 0 || expected * kSafety > share) return buffer(pts_ns, share, true);
@@ -139,7 +139,7 @@ EncoderLimits RateControl::limits_for(std::int64_t pts_ns, bool keyframe) const 
 }
 
 EncoderLimits RateControl::limits_before_keyframe(std::int64_t pts_ns, std::int64_t keyframe_pts_ns) const {
-  EncoderLimits limits = limits_for(pts_ns, false);
+  EncoderLimits limits = limits_for(pts_ns, false, true);
   const EncoderLimits keyframe = limits_for(keyframe_pts_ns, true);
   if (limits.buffer_bits() >= keyframe.buffer_bits()) return limits;
   // This picture's buffer is the keyframe's limit. It may be the keyframe's whole buffer when

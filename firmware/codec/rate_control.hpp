@@ -26,7 +26,7 @@
 //  - between two keyframes the pictures share the window less what the next keyframe is
 //    expected to take (the keyframe before drops out of the window when the next one comes);
 //    one that might not fit gets half of what they have left, so that the ones after it
-//    still find some;
+//    still find some (all of it just before the keyframe);
 //  - one expected to fit gets what the room leaves besides it, since its buffer is the next
 //    picture's limit too; the one just before a keyframe gets the keyframe's buffer where
 //    that is safe, or a keyframe after a clock tick would come out coarse.
@@ -108,8 +108,9 @@ class RateControl {
   // (a single-frame VBV must hold one frame at its max rate).
   RateControl(double rate_bps, double size_bits, unsigned frame_ms);
 
-  // Before a picture goes into the encoder at `pts_ns`; `keyframe` when it is to be one.
-  EncoderLimits limits_for(std::int64_t pts_ns, bool keyframe) const;
+  // Before a picture goes into the encoder at `pts_ns`; `keyframe` when it is to be one,
+  // `last_before_keyframe` when the next frame is.
+  EncoderLimits limits_for(std::int64_t pts_ns, bool keyframe, bool last_before_keyframe = false) const;
   // Before a picture at `pts_ns` when the next frame, at `keyframe_pts_ns`, is a keyframe: its
   // buffer is also the keyframe's limit, so it is at least the keyframe's where that is safe.
   EncoderLimits limits_before_keyframe(std::int64_t pts_ns, std::int64_t keyframe_pts_ns) const;

@@ -184,8 +184,8 @@ TEST(RateControl, PicturesBetweenKeyframesLeaveTheNextKeyframeItsShareOfTheWindo
   const double keyframe = x264.code(first, 1'500'000);
   control.delivered(0, static_cast<std::size_t>(keyframe / 8));
   control.encoded(first, true, static_cast<std::size_t>(keyframe / 8));
-  // Pictures of 300 kbit every 100 ms, or what x264 is allowed: after 1200 kbit (the window's
-  // 90 % less the keyframe's 1500), the rest of the window is the next keyframe's.
+  // Pictures of 300 kbit every 100 ms, or what x264 is allowed: after 1476 kbit (the window
+  // less the headroom and the keyframe's 1500), the rest of the window is the next keyframe's.
   double between = 0;
   for (std::int64_t at = 100 * kMs; at < 2000 * kMs; at += 100 * kMs) {
     const auto limits = control.limits_for(at, false);
@@ -195,8 +195,23 @@ TEST(RateControl, PicturesBetweenKeyframesLeaveTheNextKeyframeItsShareOfTheWindo
     between += bits;
   }
   // Halving what is left, the pictures never quite reach it; x264 goes no lower than 8 kbit.
-  CHECK_TEXT(between <= 1'200'000 + 19 * 8'000, std::to_string(between).c_str());
-  CHECK_TEXT(between >= 1'000'000, std::to_string(between).c_str());
+  CHECK_TEXT(between <= 1'476'000 + 19 * 8'000, std::to_string(between).c_str());
+  CHECK_TEXT(between >= 1'300'000, std::to_string(between).c_str());
+}
+
+TEST(RateControl, JustBeforeAKeyframeAPictureMayTakeAllThatIsLeftNotHalf) {
+  codec::RateControl control(kRate, kSize, kFrameMs);
+  const auto first = control.limits_for(0, true);
+  control.delivered(0, 1'000'000 / 8);
+  control.encoded(first, true, 1'000'000 / 8);
+  // Nothing is known of other pictures: a picture might not fit and is held to its share.
+  const auto midway = control.limits_for(1000 * kMs, false);
+  const auto last = control.limits_for(1000 * kMs, false, true);
+  CHECK(midway.capped && last.capped);
+  // Half of 1976 kbit left (3000 less the headroom and the 1000-kbit keyframe) midway; all of it
+  // just before the keyframe, as far as the room (90 % of 1976) goes.
+  DOUBLES_EQUAL(988'000, midway.buffer_bits(), 34'000);  // kbit/s steps of 34 ms
+  DOUBLES_EQUAL(0.9 * 1'976'000, last.buffer_bits(), 34'000);
 }
 
 TEST(RateControl, TheFrameBeforeAKeyframeOpensX264sBufferWhenTheLastPictureWasHeldToLittle) {
@@ -247,8 +262,9 @@ TEST(RateControl, AKeyframesSizeIsForgottenSlowlyAndRaisedWhenItWasHeldBack) {
   control.delivered(4000 * kMs, 1000);
   control.encoded(limits, true, 1000);  // a tiny one (a blank screen): the estimate falls by a fifth only
   const auto small = control.limits_for(4500 * kMs, false);
-  // 90 % of the window less 0.8 x 1600 kbit, halved: about 710 kbit for a picture that might not fit.
-  DOUBLES_EQUAL(0.5 * (0.9 * kSize - 0.8 * 1'600'000), small.buffer_bits(), 20'000);
+  // The window less the headroom and 0.8 x 1600 kbit, halved: about 850 kbit for a picture
+  // that might not fit.
+  DOUBLES_EQUAL(0.5 * (kSize - kHeadroom - 0.8 * 1'600'000), small.buffer_bits(), 20'000);
 }
 
 TEST(RateControl, NeedsTheFrameTime) { CHECK_THROWS(std::invalid_argument, codec::RateControl(kRate, kSize, 0)); }
