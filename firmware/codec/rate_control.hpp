@@ -8,7 +8,7 @@
 // instead of the time it stands for. The box keeps the account instead.
 //
 // What x264 (through x264enc, tune=zerolatency, one thread) lets the box steer, measured with
-// Debian's x264 0.164 (tests/codec/h264/encode_on_change_test.cpp holds it to it):
+// Debian's x264 0.164 (the encoder tests, tests/codec/h264/, check what follows from it):
 //  - its quality is the one it was opened with. x264enc's `quantizer` may be changed while
 //    playing, but x264 codes every P picture at the CRF it started with all the same. A
 //    keyframe starts at x264's running average of the QPs the pictures were coded at, divided
