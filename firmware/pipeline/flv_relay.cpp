@@ -54,10 +54,6 @@ struct FlvRelay::Shared {
   std::atomic<std::uint64_t> video_frames{0};
   std::atomic<std::uint64_t> audio_frames{0};
 
-  // Pushes tags into the output as one list, each timestamp less the output's origin. An
-  // output starts at a video keyframe; a tag from before its origin is dropped. FLV time wraps
-  // after 49.7 days: the difference is taken modulo 2^32, and "before" is more than 2^31 ms
-  // back. Called with the mutex held.
   // Adds tags to the output's batch, each timestamp less the output's origin, and pushes the
   // batch once it spans kBatchMs (or at once, `now`). An output starts at a video keyframe; a
   // tag from before its origin is dropped. FLV time wraps after 49.7 days: the difference is
@@ -91,8 +87,9 @@ struct FlvRelay::Shared {
     gst_app_src_push_buffer_list(GST_APP_SRC(to.flv_in.get()), to.batch.release());  // a closing output drops it
   }
 
-  // Tags the mux let out: counted, cached, and sent on. Called with the mutex held; returns
-  // whether the first keyframe was among them.
+  // Tags the mux let out: counted, cached, and sent on; at the end (`ended`) the output's last
+  // batch goes too, however short. Called with the mutex held; returns whether the first
+  // keyframe was among them.
   bool relay(const std::vector<Tag>& batch, bool ended = false) {
     bool announce = false;
     for (const Tag& tag : batch) {
@@ -110,7 +107,7 @@ struct FlvRelay::Shared {
         tags.push_back({GstBufferPtr(gst_buffer_ref(tag.buffer.get())), tag.info});
       }
     }
-    if (output && !batch.empty()) forward(batch, *output, ended);
+    if (output && (!batch.empty() || ended)) forward(batch, *output, ended);
     return announce;
   }
 

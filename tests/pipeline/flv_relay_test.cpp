@@ -5,7 +5,9 @@
 
 #include <CppUTest/TestHarness.h>
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -172,16 +174,67 @@ TEST(FlvRelay, AConnectionMadeBeforeAnyKeyframeStartsAtTheFirst) {
   relay.detach();
 }
 
-TEST(FlvRelay, SaysWhenTheMuxDrained) {
+TEST(FlvRelay, SaysWhenTheMuxDrainedAndEveryFrameReachedTheConnection) {
   Production production;
   pipeline::FlvRelay relay;
-  bool keyframe = false;
   bool drained = false;
-  relay.attach(
-      production.video_out.get(), production.audio_out.get(), [&] { keyframe = true; }, [&] { drained = true; });
+  relay.attach(production.video_out.get(), production.audio_out.get(), nullptr, [&] { drained = true; });
+  Output output;
+  relay.connect(output.flv_in.get());  // before the first keyframe: every frame is the output's
   gst_element_set_state(production.pipeline.get(), GST_STATE_PLAYING);
-  CHECK(testing::run_loop_until([&] { return keyframe; }, 5000));
+  CHECK(testing::run_loop_until([&] { return output.count() > 40; }, 5000));
   gst_element_send_event(production.pipeline.get(), gst_event_new_eos());
   CHECK(testing::run_loop_until([&] { return drained; }, 5000));
+  // The last batch (up to 100 ms of tags) went out with the end, not after it or never.
+  const auto video_at_the_output = [&] {
+    const auto tags = output.tags();
+    return static_cast<std::uint64_t>(
+        std::count_if(tags.begin(), tags.end(), [](const FlvTag& tag) { return tag.kind == FlvTag::Kind::video; }));
+  };
+  CHECK(testing::run_loop_until([&] { return video_at_the_output() == relay.video_frames(); }, 3000));
+  relay.disconnect();
+  relay.detach();
+}
+
+namespace {
+
+GstBuffer* frame_at(int ms, const std::vector<std::uint8_t>& bytes, bool delta = false) {
+  GstBuffer* buffer = gst_buffer_new_memdup(bytes.data(), bytes.size());
+  GST_BUFFER_PTS(buffer) = GST_BUFFER_DTS(buffer) = static_cast<GstClockTime>(ms) * GST_MSECOND;
+  if (delta) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  return buffer;
+}
+
+}  // namespace
+
+TEST(FlvRelay, TheLastTagsGoOutWithTheEndEvenWhenTheirBatchIsNotFull) {
+  // Encoded frames straight from appsrcs, so the frames and their times are the test's: a
+  // keyframe, an audio frame and two more pictures, all within one 100 ms batch, then the end.
+  GstElementPtr production = launch(
+      "appsrc name=video format=time caps=video/x-h264,stream-format=avc,alignment=au,width=160,height=120,"
+      "framerate=30/1,codec_data=(buffer)014d401fffe1000467"
+      "4d401f01000268ee ! appsink name=video_out sync=false async=false "
+      "appsrc name=audio format=time caps=audio/mpeg,mpegversion=4,stream-format=raw,rate=44100,channels=2,"
+      "codec_data=(buffer)1210 ! appsink name=audio_out sync=false async=false");
+  pipeline::FlvRelay relay;
+  bool drained = false;
+  relay.attach(named(production.get(), "video_out").get(), named(production.get(), "audio_out").get(), nullptr,
+               [&] { drained = true; });
+  Output output;
+  relay.connect(output.flv_in.get());
+  gst_element_set_state(production.get(), GST_STATE_PLAYING);
+  GstElementPtr video = named(production.get(), "video");
+  GstElementPtr audio = named(production.get(), "audio");
+  gst_app_src_push_buffer(GST_APP_SRC(audio.get()), frame_at(20, {0x21, 0x10}));
+  gst_app_src_push_buffer(GST_APP_SRC(video.get()), frame_at(0, {0, 0, 0, 1, 0x65}));
+  gst_app_src_push_buffer(GST_APP_SRC(video.get()), frame_at(33, {0, 0, 0, 1, 0x41}, true));
+  gst_app_src_push_buffer(GST_APP_SRC(video.get()), frame_at(66, {0, 0, 0, 1, 0x41}, true));
+  gst_app_src_end_of_stream(GST_APP_SRC(audio.get()));
+  gst_app_src_end_of_stream(GST_APP_SRC(video.get()));
+  CHECK(testing::run_loop_until([&] { return drained; }, 5000));
+  CHECK(testing::run_loop_until([&] { return output.count() == 4; }, 3000));
+  LONGS_EQUAL(3, relay.video_frames());
+  gst_element_set_state(production.get(), GST_STATE_NULL);
+  relay.disconnect();
   relay.detach();
 }
