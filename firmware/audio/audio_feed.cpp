@@ -3,7 +3,6 @@
 #include "common/paced_appsrc.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -22,12 +21,8 @@ struct AudioFeed::Shared {
   PacedAppSrc source;
   std::uint64_t next_frame = 0;  // the first frame of the next buffer
   std::deque<Voice> voice;       // in order of first_frame, not overlapping
-  // One buffer's worth of zeros, shared by every silent buffer (read-only once zeroed).
-  struct MemoryUnref {
-    void operator()(GstMemory* memory) const { gst_memory_unref(memory); }
-  };
-  std::unique_ptr<GstMemory, MemoryUnref> silence;
-  bool silence_zeroed = false;
+  // One buffer's worth of zeros, read-only, shared by every silent buffer.
+  std::unique_ptr<GstMemory, GstMiniObjectUnref> silence;
   std::atomic<GstClockTime> sent_until{0};
   std::atomic<std::uint64_t> pushed{0};
 
@@ -54,14 +49,9 @@ struct AudioFeed::Shared {
     }
     GstBuffer* buffer = gst_buffer_new();
     if (voice.empty() || voice.front().first_frame >= end) {
-      if (!silence) silence.reset(gst_allocator_alloc(nullptr, bytes, nullptr));
-      if (!silence_zeroed) {
-        GstMapInfo map;
-        if (gst_memory_map(silence.get(), &map, GST_MAP_WRITE)) {
-          std::memset(map.data, 0, map.size);
-          gst_memory_unmap(silence.get(), &map);
-          silence_zeroed = true;
-        }
+      if (!silence) {
+        gpointer zeros = g_malloc0(bytes);
+        silence.reset(gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, zeros, bytes, 0, bytes, zeros, g_free));
       }
       gst_buffer_append_memory(buffer, gst_memory_ref(silence.get()));
       GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_GAP);

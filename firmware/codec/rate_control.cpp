@@ -169,14 +169,14 @@ std::optional<EncoderLimits> RateControl::limits_for_repeat(std::int64_t pts_ns,
 
 std::optional<EncoderLimits> RateControl::refill_before_keyframe(std::int64_t pts_ns,
                                                                  std::int64_t keyframe_pts_ns) const {
-  const double keyframe = limits_for(keyframe_pts_ns, true).buffer_bits();
+  EncoderLimits opened = limits_for(keyframe_pts_ns, true);
+  const double keyframe = opened.buffer_bits();
   const double estimate = keyframe_estimate();
   const double wanted = estimate > 0 ? std::min(keyframe, estimate * kSafety) : keyframe;
   if (encoder_allows_bits_ >= wanted) return std::nullopt;
   // The repeat of a picture x264 coded at its quality codes to almost nothing, whatever its
   // buffer; after one it may have coded coarse, it refines it, within the room like any picture.
   if (!refine_next_) {
-    EncoderLimits opened = limits_for(keyframe_pts_ns, true);
     opened.pts_ns = pts_ns;
     opened.capped = false;
     return opened;

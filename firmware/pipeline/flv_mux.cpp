@@ -44,12 +44,11 @@ void put_u32(Bytes& out, std::uint32_t value) {
 // The 11-byte tag header: type, payload size, timestamp (24 bits and an extension byte),
 // stream id 0.
 void put_tag_header(Bytes& out, std::uint8_t type, std::size_t payload_size, std::uint64_t time_ms) {
-  const auto timestamp = static_cast<std::uint32_t>(time_ms);  // FLV time wraps after 49.7 days
+  const std::size_t start = out.size();
   out.push_back(type);
   put_u24(out, static_cast<std::uint32_t>(payload_size));
-  put_u24(out, timestamp & 0xFFFFFFU);
-  out.push_back(static_cast<std::uint8_t>(timestamp >> 24U));
-  put_u24(out, 0);
+  out.resize(start + kFlvTagHeaderSize);                                       // the timestamp, then stream id 0
+  put_flv_timestamp(out.data() + start, static_cast<std::uint32_t>(time_ms));  // wraps after 49.7 days
 }
 
 // AMF0, as the onMetaData script tag needs it: a string, and an ECMA array of numbers,
@@ -196,10 +195,11 @@ void FlvMux::make_header() {
 std::vector<FlvMux::Tag> FlvMux::add_video(GstSample* sample) {
   if (take_config(video_, gst_sample_get_caps(sample))) make_header();
   GstBuffer* frame = gst_sample_get_buffer(sample);
+  if (frame == nullptr) return due(false);
   const GstSegment* segment = gst_sample_get_segment(sample);
   const GstClockTime decode = GST_BUFFER_DTS_IS_VALID(frame) ? GST_BUFFER_DTS(frame) : GST_BUFFER_PTS(frame);
   const auto time_ms = running_ms(segment, decode);
-  if (frame == nullptr || !time_ms || gst_buffer_get_size(frame) + 5 > kMaxTagPayload) return due(false);
+  if (!time_ms || gst_buffer_get_size(frame) + 5 > kMaxTagPayload) return due(false);
   const auto shown_ms = running_ms(segment, GST_BUFFER_PTS(frame));
   // Composition time (presentation less decoding), 24 bits signed; 0 without B-frames.
   const auto composition = static_cast<std::uint32_t>(shown_ms ? static_cast<std::int64_t>(*shown_ms - *time_ms) : 0);

@@ -59,13 +59,17 @@ std::optional<FlvTag> parse_flv_tag(GstBuffer* buffer) {
   return parse_head(head.data(), copied, gst_buffer_get_size(buffer));
 }
 
-GstBufferPtr with_flv_timestamp(GstBuffer* tag, std::uint32_t timestamp_ms) {
-  std::array<std::uint8_t, kFlvTagHeaderSize> header{};
-  gst_buffer_extract(tag, 0, header.data(), header.size());
+void put_flv_timestamp(std::uint8_t* header, std::uint32_t timestamp_ms) {
   header[4] = static_cast<std::uint8_t>(timestamp_ms >> 16U);
   header[5] = static_cast<std::uint8_t>(timestamp_ms >> 8U);
   header[6] = static_cast<std::uint8_t>(timestamp_ms);
   header[7] = static_cast<std::uint8_t>(timestamp_ms >> 24U);
+}
+
+GstBufferPtr with_flv_timestamp(GstBuffer* tag, std::uint32_t timestamp_ms) {
+  std::array<std::uint8_t, kFlvTagHeaderSize> header{};
+  gst_buffer_extract(tag, 0, header.data(), header.size());
+  put_flv_timestamp(header.data(), timestamp_ms);
   GstBuffer* rebased = gst_buffer_new_memdup(header.data(), header.size());
   const gsize size = gst_buffer_get_size(tag);
   if (size > kFlvTagHeaderSize) {

@@ -1,7 +1,9 @@
 #pragma once
-// The production pipeline, built from a PipelinePlan's description: scene → encoder and
-// voice → mixer → AAC, muxed into FLV for the flv_out appsink, and the thumbnail branch. It runs from start to
-// stop, through network outages. It reports its bus on the main loop through Events; deciding
+// The production pipeline, built from a PipelinePlan's description: scene → H.264 into the
+// video_out appsink, the audio track → AAC into audio_out (flv_relay.hpp muxes and relays
+// both), and the thumbnail branch; x264 encodes only the changes (encode_on_change.hpp) and
+// silence goes around the AAC encoder (aac_silence.hpp). It runs from start to stop, through
+// network outages. It reports its bus on the main loop through Events; deciding
 // what to do about it is the supervisor's job.
 #include "codec/aac_silence.hpp"
 #include "codec/h264/encode_on_change.hpp"

@@ -44,7 +44,6 @@ struct ScreenVersions {
   std::uint64_t chat = 0;
   std::uint64_t status = 0;
   std::uint64_t agent = 0;
-  bool operator==(const ScreenVersions&) const = default;
 };
 
 class ScreenState {

@@ -107,6 +107,15 @@ struct FakeX264 {
 
 double room(const codec::RateControl& control, std::int64_t pts) { return control.bucket().room_at(pts); }
 
+// x264 coded a picture of `bits` under `limits`, and it left at the limits' time: what the box
+// tells its rate control. False when it overflowed the bucket or the window.
+bool coded(codec::RateControl& control, const codec::EncoderLimits& limits, double bits, bool keyframe = false) {
+  const auto bytes = static_cast<std::size_t>(bits / 8);
+  const bool within = control.delivered(limits.pts_ns, bytes);
+  control.encoded(limits, keyframe, bytes);
+  return within;
+}
+
 }  // namespace
 
 TEST(RateControl, HoldsTheFirstPictureToTheRoomWhileNothingIsKnown) {
@@ -123,13 +132,11 @@ TEST(RateControl, APictureExpectedToFitLeavesX264sBufferOpenForTheNextOne) {
   FakeX264 x264;
   const auto first = control.limits_for(0, true);
   const double keyframe = x264.code(first, 400'000);
-  CHECK(control.delivered(0, static_cast<std::size_t>(keyframe / 8)));
-  control.encoded(first, true, static_cast<std::size_t>(keyframe / 8));
+  CHECK(coded(control, first, keyframe, true));
   // A clock tick of 8 kbit, known from one before.
   const auto tick = control.limits_for(1000 * kMs, false);
   CHECK(tick.capped);  // nothing is known about other pictures yet
-  control.delivered(1000 * kMs, x264.code(tick, 8'000) / 8);
-  control.encoded(tick, false, static_cast<std::size_t>(x264.code(tick, 8'000) / 8));
+  coded(control, tick, x264.code(tick, 8'000));
   // The next tick is expected to fit; the last buffer already held it within the room, so its
   // own is left open for whatever comes next (here the whole bucket).
   const auto next = control.limits_for(1500 * kMs, false);
@@ -156,9 +163,8 @@ TEST(RateControl, NoPictureCanOverflowTheBucketOrTheWindowWhateverItsSize) {
       if (frame % 60 == 59) {
         if (const auto refill = control.limits_for_repeat(pts, pts + kFrameNs)) {
           const double bits = x264.code(*refill, 500);
-          CHECK(control.delivered(pts, static_cast<std::size_t>(bits / 8)));
+          CHECK(coded(control, *refill, bits));
           CHECK(window.add(pts, bits));
-          control.encoded(*refill, false, static_cast<std::size_t>(bits / 8));
           continue;
         }
       }
@@ -170,9 +176,8 @@ TEST(RateControl, NoPictureCanOverflowTheBucketOrTheWindowWhateverItsSize) {
     const auto limits = control.limits_for(pts, keyframe);
     const double bits = x264.code(limits, natural);
     held_back += bits < natural ? 1 : 0;
-    CHECK_TEXT(control.delivered(pts, static_cast<std::size_t>(bits / 8)), ("frame " + std::to_string(frame)).c_str());
+    CHECK_TEXT(coded(control, limits, bits, keyframe), ("frame " + std::to_string(frame)).c_str());
     CHECK_TEXT(window.add(pts, bits), ("frame " + std::to_string(frame)).c_str());
-    control.encoded(limits, keyframe, static_cast<std::size_t>(bits / 8));
   }
   CHECK(held_back > 10);  // the limits did hold pictures back
 }
@@ -182,16 +187,14 @@ TEST(RateControl, PicturesBetweenKeyframesLeaveTheNextKeyframeItsShareOfTheWindo
   FakeX264 x264;
   const auto first = control.limits_for(0, true);
   const double keyframe = x264.code(first, 1'500'000);
-  control.delivered(0, static_cast<std::size_t>(keyframe / 8));
-  control.encoded(first, true, static_cast<std::size_t>(keyframe / 8));
+  coded(control, first, keyframe, true);
   // Pictures of 300 kbit every 100 ms, or what x264 is allowed: after 1476 kbit (the window
   // less the headroom and the keyframe's 1500), the rest of the window is the next keyframe's.
   double between = 0;
   for (std::int64_t at = 100 * kMs; at < 2000 * kMs; at += 100 * kMs) {
     const auto limits = control.limits_for(at, false);
     const double bits = x264.code(limits, 300'000);
-    control.delivered(at, static_cast<std::size_t>(bits / 8));
-    control.encoded(limits, false, static_cast<std::size_t>(bits / 8));
+    coded(control, limits, bits);
     between += bits;
   }
   // Halving what is left, the pictures never quite reach it; x264 goes no lower than 8 kbit.
@@ -202,8 +205,7 @@ TEST(RateControl, PicturesBetweenKeyframesLeaveTheNextKeyframeItsShareOfTheWindo
 TEST(RateControl, JustBeforeAKeyframeAPictureMayTakeAllThatIsLeftNotHalf) {
   codec::RateControl control(kRate, kSize, kFrameMs);
   const auto first = control.limits_for(0, true);
-  control.delivered(0, 1'000'000 / 8);
-  control.encoded(first, true, 1'000'000 / 8);
+  coded(control, first, 1'000'000, true);
   // Nothing is known of other pictures: a picture might not fit and is held to its share.
   const auto midway = control.limits_for(1000 * kMs, false);
   const auto last = control.limits_for(1000 * kMs, false, true);
@@ -218,35 +220,29 @@ TEST(RateControl, TheFrameBeforeAKeyframeOpensX264sBufferWhenTheLastPictureWasHe
   codec::RateControl control(kRate, kSize, kFrameMs);
   FakeX264 x264;
   const auto first = control.limits_for(0, true);
-  control.delivered(0, 1'000'000 / 8);
-  control.encoded(first, true, 1'000'000 / 8);
+  coded(control, first, 1'000'000, true);
   // A picture that might not fit gets little, and x264's buffer stays that small: the keyframe
   // after it would be held to it.
   const auto small = control.limits_for(1000 * kMs, false);
   CHECK(small.capped);
   const double bits = x264.code(small, 100'000);
-  control.delivered(1000 * kMs, static_cast<std::size_t>(bits / 8));
-  control.encoded(small, false, static_cast<std::size_t>(bits / 8));
+  coded(control, small, bits);
   const std::int64_t keyframe_at = 2000 * kMs;
   const auto refill = control.limits_for_repeat(keyframe_at - kFrameNs, keyframe_at);
   CHECK(refill.has_value());
   CHECK(refill->buffer_bits() >= control.limits_for(keyframe_at, true).buffer_bits());
   // Once x264's buffer is open, nothing more is needed.
-  control.delivered(keyframe_at - kFrameNs, 40);
-  control.encoded(*refill, false, 40);
+  coded(control, *refill, 320);
   CHECK_FALSE(control.limits_for_repeat(keyframe_at - kFrameNs, keyframe_at).has_value());
 }
 
 TEST(RateControl, TheRefillAfterAPictureHeldBackStaysWithinTheRoom) {
   codec::RateControl control(kRate, kSize, kFrameMs);
   const auto first = control.limits_for(0, true);
-  control.delivered(0, 2'000'000 / 8);
-  control.encoded(first, true, 2'000'000 / 8);
+  coded(control, first, 2'000'000, true);
   // x264 coded this one into all of its buffer: it was held back, and its repeat refines it.
   const auto held = control.limits_for(1900 * kMs, false);
-  const auto held_bytes = static_cast<std::size_t>(held.buffer_bits() / 8);
-  control.delivered(1900 * kMs, held_bytes);
-  control.encoded(held, false, held_bytes);
+  coded(control, held, held.buffer_bits());
   const std::int64_t at = 2000 * kMs - kFrameNs;
   const auto refill = control.limits_for_repeat(at, 2000 * kMs);
   if (refill) CHECK(std::min(refill->buffer_bits(), control.encoder_allows_bits()) <= room(control, at));
@@ -255,12 +251,10 @@ TEST(RateControl, TheRefillAfterAPictureHeldBackStaysWithinTheRoom) {
 TEST(RateControl, AKeyframesSizeIsForgottenSlowlyAndRaisedWhenItWasHeldBack) {
   codec::RateControl control(kRate, kSize, kFrameMs);
   const auto first = control.limits_for(0, true);
-  control.delivered(0, 200'000);  // 1600 kbit, well within its buffer
-  control.encoded(first, true, 200'000);
+  coded(control, first, 1'600'000, true);  // well within its buffer
   // A keyframe of 1600 kbit is expected: the pictures between keyframes leave it its share.
   auto limits = control.limits_for(4000 * kMs, true);
-  control.delivered(4000 * kMs, 1000);
-  control.encoded(limits, true, 1000);  // a tiny one (a blank screen): the estimate falls by a fifth only
+  coded(control, limits, 8'000, true);  // a tiny one (a blank screen): the estimate falls by a fifth only
   const auto small = control.limits_for(4500 * kMs, false);
   // The window less the headroom and 0.8 x 1600 kbit, halved: about 850 kbit for a picture
   // that might not fit.

@@ -211,13 +211,14 @@ GstPadProbeReturn EncodeOnChange::State::take_input(GstPad* pad, GstPadProbeInfo
   GstBuffer* frame = GST_PAD_PROBE_INFO_BUFFER(info);
   const GstClockTime pts = GST_BUFFER_PTS(frame);
   const bool controlled = ready_to_control(pad, pts);
-  const std::int64_t frames_since_keyframe = stream && keyframe_slot && controlled ? slot_of(pts) - *keyframe_slot : 0;
-  const bool on_grid = stream && keyframe_slot && controlled && frames_since_keyframe >= keyframe_frames;
+  // Frames since the last keyframe, once there was one in a stream the bypass can work on.
+  const std::optional<std::int64_t> since_keyframe =
+      stream && keyframe_slot && controlled ? std::optional(slot_of(pts) - *keyframe_slot) : std::nullopt;
+  const bool on_grid = since_keyframe && *since_keyframe >= keyframe_frames;
   // The next frame's timestamp when it is to be a keyframe.
-  const std::optional<std::int64_t> next_keyframe =
-      stream && keyframe_slot && controlled && frames_since_keyframe + 1 == keyframe_frames
-          ? std::optional(static_cast<std::int64_t>(pts + frame_duration))
-          : std::nullopt;
+  const std::optional<std::int64_t> next_keyframe = since_keyframe && *since_keyframe + 1 == keyframe_frames
+                                                        ? std::optional(static_cast<std::int64_t>(pts + frame_duration))
+                                                        : std::nullopt;
   std::optional<EncoderLimits> limits;
   if (on_grid) {
     // x264 counts only the frames it saw; when it missed some, it would place this keyframe late.
